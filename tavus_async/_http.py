@@ -1,0 +1,380 @@
+"""The sans-I/O core: requests, responses and every decision about them.
+
+Nothing here touches a socket or awaits. Building headers and URLs, checking
+a base URL, reading an error body, mapping a status to an exception and
+parsing ``Retry-After`` are plain functions, tested from tables. The two
+seams are Protocols: :class:`Transport` (one HTTP exchange, implemented with
+aiohttp in :mod:`tavus_async.session`) and :class:`Requester` (what services
+depend on: send with retries, return a checked response).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
+
+from attrs import frozen
+from cattrs.preconf.json import JsonConverter
+
+from tavus_async import _serde
+from tavus_async.errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DecodeError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Request",
+    "Requester",
+    "Response",
+    "Timeout",
+    "Transport",
+    "build_headers",
+    "decode",
+    "error_from_response",
+    "normalize_base_url",
+    "parse_retry_after",
+    "path",
+    "query",
+    "url_for",
+]
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://tavusapi.com"
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+_MAX_MESSAGE = 500
+
+
+@frozen(kw_only=True)
+class Timeout:
+    """Time limits for one HTTP request, in seconds (None: no limit).
+
+    Attributes:
+        total: The whole exchange, waiting for a pooled connection included.
+        connect: Opening the TCP (and TLS) connection.
+        read: Between two reads of the answer.
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    read: float | None = 30.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("total", "connect", "read"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, int | float) and value > 0 and math.isfinite(value)
+            ):
+                raise ValidationError.single(
+                    f"timeout.{name}",
+                    f"must be a positive number or None, got {value!r}",
+                )
+
+    @classmethod
+    def of(cls, value: float | Timeout) -> Timeout:
+        """Return ``value`` as a Timeout; a number sets ``total`` and caps the rest."""
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ValidationError.single(
+                "timeout",
+                f"must be a positive number of seconds or a Timeout, got {value!r}",
+            )
+        return cls(total=value, connect=min(10.0, value), read=value)
+
+
+@frozen(kw_only=True)
+class Request:
+    """One API call, relative to the base URL.
+
+    Attributes:
+        method: ``GET``, ``POST``, ``PATCH`` or ``DELETE``.
+        path: Relative path without a leading slash, ids already quoted.
+        params: Query parameters, already as strings.
+        body: A JSON body, already encoded.
+        idempotent: False for calls that must not be repeated blindly
+            (creates are billed); retries then follow the stricter rule.
+    """
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    idempotent: bool = True
+
+
+@frozen(kw_only=True)
+class Response:
+    """One HTTP answer. ``headers`` lookups are by lower-case name."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+
+class Transport(Protocol):
+    """Sends one HTTP request and returns the answer; retries are not its job.
+
+    Implementations raise :class:`~tavus_async.APIConnectionError` (or its
+    timeout subclass) for any failure without an HTTP answer.
+    """
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: Timeout,  # noqa: ASYNC109 - a per-request limit given to aiohttp
+    ) -> Response:
+        """Perform the exchange and read the whole body."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the transport owns."""
+        ...
+
+
+class Requester(Protocol):
+    """What services depend on: send with retries, then a checked 2xx answer."""
+
+    @property
+    def converter(self) -> JsonConverter:
+        """The converter that reads and writes the wire format."""
+        ...
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request``; raise an :class:`~tavus_async.APIError` on failure."""
+        ...
+
+
+def path(*segments: str) -> str:
+    """Join ``v2`` and ``segments`` into a relative path, quoting each segment."""
+    return "/".join(("v2", *(quote(s, safe="") for s in segments)))
+
+
+def query(**params: Any) -> tuple[tuple[str, str], ...]:
+    """Encode query parameters: None is left out, booleans become ``true``/``false``,
+    sequences are joined with commas, enums give their value."""
+    pairs = []
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, Sequence):
+            text = ",".join(value)
+        else:
+            text = str(value)
+        pairs.append((name, text))
+    return tuple(pairs)
+
+
+def url_for(base_url: str, request: Request) -> str:
+    """The absolute URL of ``request``; ``base_url`` ends with ``/``."""
+    url = base_url + request.path
+    if request.params:
+        url += "?" + urlencode(request.params, safe=",")
+    return url
+
+
+def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
+    """Check a base URL and return it ending with ``/``.
+
+    Args:
+        url: Such as ``https://tavusapi.com`` or ``http://127.0.0.1:8080``.
+        allow_insecure_http: Accept plain ``http://`` to a non-loopback host.
+
+    Raises:
+        ValidationError: Not an absolute http(s) URL, has a query or fragment,
+            or is plain http to a remote host without the opt-in (the API key
+            would travel in clear text).
+    """
+    parts = urlsplit(url.strip() if isinstance(url, str) else "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError.single(
+            "base_url",
+            "must be an absolute http(s) URL such as 'https://tavusapi.com', "
+            f"got {url!r}",
+        )
+    if parts.query or parts.fragment:
+        raise ValidationError.single(
+            "base_url", f"must not have a query or fragment, got {url!r}"
+        )
+    if (
+        parts.scheme == "http"
+        and not allow_insecure_http
+        and not _is_loopback(parts.hostname)
+    ):
+        raise ValidationError.single(
+            "base_url",
+            f"plain http to {parts.hostname!r} would send the API key in clear text; "
+            "use https, or pass allow_insecure_http=True if you really mean it",
+        )
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return base if base.endswith("/") else base + "/"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_headers(api_key: str, user_agent: str) -> dict[str, str]:
+    """The headers sent on every request (the key goes in ``x-api-key``)."""
+    return {
+        "x-api-key": api_key,
+        "User-Agent": user_agent,
+        "Accept": "application/json",
+    }
+
+
+def parse_retry_after(
+    headers: Mapping[str, str], *, now: datetime | None = None
+) -> float | None:
+    """Seconds the server asked to wait, or None if it did not ask (readably).
+
+    ``retry-after-ms`` wins over ``Retry-After``; ``Retry-After`` may hold
+    seconds or an HTTP date. Negative waits count as zero.
+
+    Args:
+        headers: Response headers, looked up by lower-case name.
+        now: The current time, for HTTP dates (defaults to now, UTC).
+    """
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return max(millis / 1000.0, 0.0)
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    seconds = _finite(raw)
+    if seconds is not None:
+        return max(seconds, 0.0)
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    return max((when - current).total_seconds(), 0.0)
+
+
+def _finite(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def error_from_response(method: str, response: Response) -> APIStatusError:
+    """Map a non-2xx answer to the matching :class:`APIStatusError` subclass.
+
+    The message comes from the body's ``error`` or ``message`` key (Tavus
+    uses both, even for the same status), else from the raw text, else from
+    the status phrase.
+    """
+    body: Any
+    try:
+        body = json.loads(response.body) if response.body else None
+    except ValueError:
+        body = response.body.decode("utf-8", "replace")
+    message = _message(body) or _phrase(response.status)
+    status = response.status
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    request_id = next(
+        (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers),
+        None,
+    )
+    return cls(
+        message,
+        method=method,
+        url=response.url,
+        status_code=status,
+        body=body,
+        request_id=request_id,
+        retry_after=parse_retry_after(response.headers),
+        headers=response.headers,
+    )
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, Mapping):
+        for key in ("error", "message", "detail"):
+            value = body.get(key)
+            if isinstance(value, Mapping):
+                value = value.get("message")
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:_MAX_MESSAGE]
+        return ""
+    if isinstance(body, str):
+        return " ".join(body.split())[:_MAX_MESSAGE]
+    return ""
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def decode(
+    converter: JsonConverter, method: str, response: Response, cls: type[T]
+) -> T:
+    """Parse a 2xx body into ``cls``.
+
+    Raises:
+        DecodeError: The body is not JSON or does not fit ``cls``.
+    """
+    try:
+        return _serde.loads(converter, response.body, cls)
+    except ValueError as exc:
+        raise DecodeError(
+            f"unreadable {response.status} answer: {exc}",
+            method=method,
+            url=response.url,
+            status_code=response.status,
+            body=response.body,
+        ) from exc

@@ -1,0 +1,193 @@
+"""The one cattrs converter: every JSON rule of the Tavus wire format lives here.
+
+- Fields left as None (or at their default) are omitted when unstructuring, so
+  a request sends only what the caller set.
+- Unknown response keys are ignored; a null sent for a field that has a
+  non-null default falls back to that default.
+- ISO-8601 timestamps (``Z``, offsets, microseconds, a space separator) become
+  timezone-aware datetimes; one without a zone is taken as UTC; unreadable
+  ones become None rather than failing the whole response.
+- ``training_progress`` ``"37/100"`` becomes a :class:`TrainingProgress`.
+- Booleans sent as strings (``"false"``, as in the spec's ``audio_only``) parse.
+- Open enums accept any string (see :class:`OpenStrEnum`).
+- The Face/PAL names (``face_id``, ``face_name``, ``face_type``, ``pal_id``)
+  fill the legacy replica/persona fields when those are absent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.preconf.json import JsonConverter
+from cattrs.preconf.json import make_converter as _make_json_converter
+
+from tavus_async.types import (
+    Conversation,
+    CreatedReplica,
+    OpenStrEnum,
+    Replica,
+    TrainingProgress,
+    Voice,
+)
+
+
+__all__ = ["dumps", "loads", "make_converter"]
+
+T = TypeVar("T")
+
+_log = logging.getLogger("tavus_async")
+
+_FACE = {"face_id": "replica_id"}
+_ALIASES: dict[type, dict[str, str]] = {
+    Replica: {**_FACE, "face_name": "replica_name", "face_type": "replica_type"},
+    CreatedReplica: _FACE,
+    Voice: _FACE,
+    Conversation: {**_FACE, "pal_id": "persona_id"},
+}
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+
+
+def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
+    """Return a converter that reads and writes the Tavus wire format.
+
+    Args:
+        converter: A converter to configure (for example one with hooks of
+            your own for your types); a new one is made when None.
+
+    Returns:
+        The configured converter. Pass it to ``TavusClient(converter=...)``
+        or use it to turn our types into JSON (``converter.dumps(replica)``).
+    """
+    conv = converter if converter is not None else _make_json_converter()
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(TrainingProgress, _structure_progress)
+    conv.register_unstructure_hook(TrainingProgress, str)
+    conv.register_structure_hook_func(_is_open_enum, _structure_open_enum)
+    conv.register_unstructure_hook(OpenStrEnum, _unstructure_enum)
+    conv.register_structure_hook_factory(attrs.has, _structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, _unstructure_factory)
+    return conv
+
+
+def loads(converter: JsonConverter, body: bytes, cls: type[T]) -> T:
+    """Parse a JSON body into ``cls``.
+
+    Raises:
+        ValueError: The body is not JSON, or does not fit ``cls``; the
+            message says where (cattrs' path, such as ``$.data[3].status``).
+    """
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ValueError(f"the body is not JSON ({exc})") from exc
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:
+        details = "; ".join(cattrs.transform_error(exc)) or repr(exc)
+        raise ValueError(f"the JSON does not fit {_name(cls)}: {details}") from exc
+
+
+def dumps(converter: JsonConverter, obj: object) -> bytes:
+    """Serialize one of our request types to a compact JSON body."""
+    return json.dumps(converter.unstructure(obj), separators=(",", ":")).encode()
+
+
+def _name(cls: object) -> str:
+    return getattr(cls, "__name__", None) or repr(cls)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        _log.debug("unreadable timestamp %r taken as None", value)
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    return bool(value)
+
+
+def _structure_progress(value: Any, _: type) -> TrainingProgress | None:
+    return TrainingProgress.parse(str(value))
+
+
+def _is_open_enum(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, OpenStrEnum)
+
+
+def _structure_open_enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
+    return cls(value if isinstance(value, str) else str(value))
+
+
+def _unstructure_enum(value: OpenStrEnum) -> str:
+    return value._value_
+
+
+def _structure_factory(
+    cls: Any, converter: cattrs.Converter
+) -> Callable[[Any, Any], Any]:
+    base = make_dict_structure_fn(cls, converter)
+    origin = getattr(cls, "__origin__", cls)
+    aliases = _ALIASES.get(origin, {})
+    defaults = _null_defaults(origin)
+    if not aliases and not defaults:
+        return base
+
+    def structure(data: Any, target: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = _normalize(data, aliases, defaults)
+        return base(data, target)
+
+    return structure
+
+
+def _unstructure_factory(cls: Any, converter: cattrs.Converter) -> Callable[..., Any]:
+    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+
+
+def _null_defaults(cls: type) -> frozenset[str]:
+    """Fields with a default that a null from the server should not override."""
+    names = set()
+    for field in attrs.fields(cls):
+        if field.default is attrs.NOTHING:
+            continue
+        default = field.default
+        if isinstance(default, attrs.Factory) or default is not None:  # type: ignore[arg-type]
+            names.add(field.name)
+    return frozenset(names)
+
+
+def _normalize(
+    data: Mapping[str, Any], aliases: Mapping[str, str], defaults: frozenset[str]
+) -> Mapping[str, Any]:
+    fixed: dict[str, Any] | None = None
+    for alias, name in aliases.items():
+        if alias in data and data.get(name) is None:
+            fixed = fixed if fixed is not None else dict(data)
+            fixed[name] = data[alias]
+    for name in defaults:
+        if name in data and data[name] is None:
+            fixed = fixed if fixed is not None else dict(data)
+            del fixed[name]
+    return fixed if fixed is not None else data

@@ -1,0 +1,311 @@
+"""``TavusClient``: configuration, lifecycle, and the services it exposes."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import os
+import time
+from types import TracebackType
+
+import attrs
+from cattrs.preconf.json import JsonConverter
+
+from tavus_async import _http, _serde
+from tavus_async._retry import Retrier, RetryPolicy
+from tavus_async.errors import APIConnectionError, ClientStateError, ValidationError
+from tavus_async.services import ConversationsService, ReplicasService, VoicesService
+from tavus_async.session import (
+    AiohttpTransport,
+    ClientSession,
+    create_session,
+    user_agent,
+)
+
+
+__all__ = ["ClientState", "TavusClient"]
+
+_log = logging.getLogger("tavus_async")
+
+
+class ClientState(enum.Enum):
+    """Where a client is in its life: it opens once and closes once."""
+
+    UNOPENED = "unopened"
+    """Built; no connection made yet."""
+    OPENED = "opened"
+    """Entered with ``async with``, or has sent a request."""
+    CLOSED = "closed"
+    """Closed: every further call raises :class:`ClientStateError`."""
+
+
+@functools.cache
+def _default_converter() -> JsonConverter:
+    return _serde.make_converter()
+
+
+class _Core:
+    """What a client and its ``with_options`` views share: the transport and state."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        session: ClientSession | None,
+        connection_limit: int,
+        timeout: _http.Timeout,
+    ) -> None:
+        self.base_url = base_url
+        self.headers = _http.build_headers(api_key, user_agent())
+        self.body_headers = {**self.headers, "Content-Type": "application/json"}
+        self.state = ClientState.UNOPENED
+        self.entered = False
+        self._connection_limit = connection_limit
+        self._timeout = timeout
+        self.transport: AiohttpTransport | None = (
+            AiohttpTransport(session, owns_session=False)
+            if session is not None
+            else None
+        )
+
+    def open(self) -> AiohttpTransport:
+        if self.state is ClientState.CLOSED:
+            raise ClientStateError(
+                "this TavusClient is closed; create a new client (or keep the "
+                "`async with` block open while you use it)"
+            )
+        if self.transport is None:
+            session = create_session(
+                timeout=self._timeout, limit=self._connection_limit
+            )
+            self.transport = AiohttpTransport(session, owns_session=True)
+        self.state = ClientState.OPENED
+        return self.transport
+
+    async def aclose(self) -> None:
+        self.state = ClientState.CLOSED
+        if self.transport is not None:
+            await self.transport.aclose()
+
+
+class _Requester:
+    """The :class:`_http.Requester` services use: one core, one timeout, one policy."""
+
+    def __init__(
+        self,
+        core: _Core,
+        converter: JsonConverter,
+        timeout: _http.Timeout,
+        policy: RetryPolicy,
+    ) -> None:
+        self.core = core
+        self.timeout = timeout
+        self._converter = converter
+        self.retrier = Retrier(policy, self._attempt)
+
+    @property
+    def converter(self) -> JsonConverter:
+        return self._converter
+
+    async def send(self, request: _http.Request) -> _http.Response:
+        return await self.retrier.send(request)
+
+    async def _attempt(self, request: _http.Request, attempt: int) -> _http.Response:
+        core = self.core
+        transport = core.open()
+        url = _http.url_for(core.base_url, request)
+        started = time.perf_counter()
+        try:
+            response = await transport.send(
+                request.method,
+                url,
+                headers=core.headers if request.body is None else core.body_headers,
+                body=request.body,
+                timeout=self.timeout,
+            )
+        except APIConnectionError as error:
+            _log.debug(
+                "%s %s failed after %.3fs (attempt %d): %s",
+                request.method,
+                url,
+                time.perf_counter() - started,
+                attempt,
+                error.message,
+            )
+            raise
+        _log.debug(
+            "%s %s -> %d in %.3fs (attempt %d)",
+            request.method,
+            url,
+            response.status,
+            time.perf_counter() - started,
+            attempt,
+        )
+        if not 200 <= response.status < 300:
+            raise _http.error_from_response(request.method, response)
+        return response
+
+
+class TavusClient:
+    """An asyncio client for the Tavus API.
+
+    Use it as an async context manager, or call :meth:`aclose` yourself::
+
+        async with TavusClient() as client:          # key from TAVUS_API_KEY
+            replica = await client.replicas.get("r90bbd427f71")
+
+    The client makes its aiohttp session inside the running loop on first use
+    and closes it in :meth:`aclose`. Pass ``session=`` to share a session your
+    application owns (a web backend): the client then never closes it.
+
+    Args:
+        api_key: Your Tavus API key; defaults to ``$TAVUS_API_KEY``. It is sent
+            as ``x-api-key`` and never appears in a repr, a log line or an
+            error message.
+        base_url: Defaults to ``$TAVUS_BASE_URL``, else
+            ``https://tavusapi.com``. Plain ``http://`` is refused except to
+            loopback hosts, unless ``allow_insecure_http`` is True.
+        timeout: Seconds for the whole request, or a :class:`Timeout` with
+            ``total``, ``connect`` and ``read`` limits.
+        max_retries: Retries after the first attempt; defaults to the
+            policy's (2). See :class:`RetryPolicy` for the retry rules.
+        session: An ``aiohttp.ClientSession`` to send through (not closed by
+            the client).
+        allow_insecure_http: Accept a plain-http base URL to a remote host.
+        connection_limit: Connection pool size of the session the client makes.
+        retry_policy: Delays and limits of retrying.
+        converter: A converter from :func:`make_converter` with hooks of your own.
+
+    Raises:
+        ValidationError: No API key, a bad base URL, timeout or retry setting.
+
+    Attributes:
+        replicas: :class:`ReplicasService`, ``/v2/replicas``.
+        voices: :class:`VoicesService`, ``/v2/voices``.
+        conversations: :class:`ConversationsService`, ``/v2/conversations``.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | _http.Timeout = _http.Timeout(),  # noqa: B008 - frozen value
+        max_retries: int | None = None,
+        session: ClientSession | None = None,
+        allow_insecure_http: bool = False,
+        connection_limit: int = 100,
+        retry_policy: RetryPolicy | None = None,
+        converter: JsonConverter | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("TAVUS_API_KEY")
+        if not key or not key.strip():
+            raise ValidationError.single(
+                "api_key",
+                "no API key: pass TavusClient(api_key=...) or set TAVUS_API_KEY",
+            )
+        url = base_url or os.environ.get("TAVUS_BASE_URL") or _http.DEFAULT_BASE_URL
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = attrs.evolve(policy, max_retries=max_retries)
+        if type(connection_limit) is not int or connection_limit < 1:
+            raise ValidationError.single(
+                "connection_limit", f"must be an integer >= 1, got {connection_limit!r}"
+            )
+        timeout_ = _http.Timeout.of(timeout)
+        core = _Core(
+            api_key=key.strip(),
+            base_url=_http.normalize_base_url(
+                url, allow_insecure_http=allow_insecure_http
+            ),
+            session=session,
+            connection_limit=connection_limit,
+            timeout=timeout_,
+        )
+        self._bind(
+            _Requester(core, converter or _default_converter(), timeout_, policy)
+        )
+
+    def _bind(self, requester: _Requester) -> None:
+        self._requester = requester
+        self._core = requester.core
+        self.replicas = ReplicasService(requester)
+        self.voices = VoicesService(requester)
+        self.conversations = ConversationsService(requester)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _http.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> TavusClient:
+        """A view of this client with other per-call settings.
+
+        The view shares this client's session and lifecycle: closing either
+        closes both. Use it for one call, such as
+        ``client.with_options(max_retries=0).replicas.create(...)``.
+
+        Args:
+            timeout: Replaces the timeout (as for the constructor).
+            max_retries: Replaces the number of retries.
+
+        Raises:
+            ValidationError: A bad value.
+        """
+        current = self._requester
+        policy = current.retrier.policy
+        if max_retries is not None:
+            policy = attrs.evolve(policy, max_retries=max_retries)
+        timeout_ = current.timeout if timeout is None else _http.Timeout.of(timeout)
+        view = object.__new__(TavusClient)
+        view._bind(_Requester(current.core, current.converter, timeout_, policy))
+        return view
+
+    @property
+    def state(self) -> ClientState:
+        """The lifecycle state, shared with ``with_options`` views."""
+        return self._core.state
+
+    @property
+    def is_closed(self) -> bool:
+        """True once :meth:`aclose` ran."""
+        return self._core.state is ClientState.CLOSED
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to, ending with ``/``."""
+        return self._core.base_url
+
+    @property
+    def converter(self) -> JsonConverter:
+        """The converter that reads and writes the wire format."""
+        return self._requester.converter
+
+    async def __aenter__(self) -> TavusClient:
+        if self._core.entered or self._core.state is ClientState.CLOSED:
+            raise ClientStateError(
+                "a TavusClient can be opened once; create a new one for another "
+                "`async with` block"
+            )
+        self._core.entered = True
+        self._core.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client, and its session if the client made it. Idempotent."""
+        await self._core.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"TavusClient(base_url={self._core.base_url!r}, state={self.state.value})"
+        )

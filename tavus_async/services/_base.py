@@ -1,0 +1,48 @@
+"""What the services share: one call with decoding, and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+from tavus_async import _http
+from tavus_async.errors import DecodeError
+from tavus_async.types import Page
+
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 100
+
+
+async def call(requester: _http.Requester, request: _http.Request, cls: type[T]) -> T:
+    """Send ``request`` and decode the 2xx body into ``cls``.
+
+    A create whose answer cannot be read may still have happened, so its
+    ``DecodeError`` is marked ``may_have_succeeded``.
+    """
+    response = await requester.send(request)
+    try:
+        return _http.decode(requester.converter, request.method, response, cls)
+    except DecodeError as error:
+        if not request.idempotent:
+            error.mark_may_have_succeeded()
+        raise
+
+
+async def paginate(
+    fetch: Callable[[int], Awaitable[Page[T]]], page_size: int
+) -> AsyncIterator[T]:
+    """Yield every item of every page, fetching page after page from 1.
+
+    Stops at an empty or short page, or once ``total_count`` items came.
+    """
+    page_number, seen = 1, 0
+    while True:
+        page = await fetch(page_number)
+        for item in page.data:
+            yield item
+        seen += len(page.data)
+        if len(page.data) < page_size or seen >= page.total_count:
+            return
+        page_number += 1

@@ -1,0 +1,152 @@
+"""The conversation service: ``client.conversations``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from tavus_async import _http, _serde
+from tavus_async.errors import ValidationError
+from tavus_async.services._base import DEFAULT_PAGE_SIZE, call, paginate
+from tavus_async.types import (
+    Conversation,
+    ConversationPage,
+    ConversationStatus,
+    CreateConversationRequest,
+)
+from tavus_async.types import _validate as v
+
+
+__all__ = ["ConversationsService"]
+
+StatusFilter = ConversationStatus | Literal["active", "ended"] | None
+
+
+class ConversationsService:
+    """Create, read, end and delete conversations (``/v2/conversations``).
+
+    Reach it as ``client.conversations``. Arguments are validated before
+    anything is sent (:class:`~tavus_async.ValidationError`); API failures
+    raise :class:`~tavus_async.APIError` subclasses.
+    """
+
+    def __init__(self, requester: _http.Requester) -> None:
+        self._requester = requester
+
+    async def create(self, request: CreateConversationRequest) -> Conversation:
+        """Start a conversation. Billing and a concurrency slot start at once.
+
+        Retried only when Tavus surely did not act (a refused connection, 429
+        or 503). A 400 "maximum concurrent conversations" is not retried: a
+        conversation has to end first.
+
+        Raises:
+            ValidationError: ``request`` is not a CreateConversationRequest.
+            APIError: The create failed; see ``may_have_succeeded``.
+        """
+        if not isinstance(request, CreateConversationRequest):
+            raise ValidationError.single(
+                "request",
+                f"must be a CreateConversationRequest, got {type(request).__name__}",
+            )
+        req = _http.Request(
+            method="POST",
+            path=_http.path("conversations"),
+            body=_serde.dumps(self._requester.converter, request),
+            idempotent=False,
+        )
+        return await call(self._requester, req, Conversation)
+
+    async def get(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
+        """Fetch one conversation.
+
+        Args:
+            conversation_id: Such as ``"c123456"``.
+            verbose: Also return ``events`` (joins, shutdown, transcript).
+
+        Raises:
+            ValidationError: An empty or malformed id.
+            BadRequestError: Tavus does not know the id.
+        """
+        v.require_id("conversation_id", conversation_id)
+        req = _http.Request(
+            method="GET",
+            path=_http.path("conversations", conversation_id),
+            params=_http.query(verbose=verbose or None),
+        )
+        return await call(self._requester, req, Conversation)
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        status: StatusFilter = None,
+    ) -> ConversationPage:
+        """Fetch one page of conversations.
+
+        Args:
+            limit: Page size (Tavus default 10).
+            page: Page number, from 1 (Tavus default 1).
+            status: Only ``"active"`` or only ``"ended"`` conversations.
+
+        Raises:
+            ValidationError: A bad page or limit.
+        """
+        v.require_page(page or 1, limit or 1)
+        req = _http.Request(
+            method="GET",
+            path=_http.path("conversations"),
+            params=_http.query(limit=limit, page=page, status=status),
+        )
+        return await call(self._requester, req, ConversationPage)
+
+    async def iter_all(
+        self, *, page_size: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
+    ) -> AsyncIterator[Conversation]:
+        """Yield every conversation (optionally of one status), page by page.
+
+        Raises:
+            ValidationError: A bad page size.
+        """
+        v.require_page(1, page_size)
+
+        async def fetch(number: int) -> ConversationPage:
+            return await self.list(limit=page_size, page=number, status=status)
+
+        async for conversation in paginate(fetch, page_size):
+            yield conversation
+
+    async def end(self, conversation_id: str) -> None:
+        """End a conversation: the replica leaves and the concurrency slot frees.
+
+        Retried like a read: ending twice is harmless and ending late is billed.
+
+        Raises:
+            ValidationError: An empty id.
+            BadRequestError: Tavus does not know the id.
+        """
+        v.require_id("conversation_id", conversation_id)
+        req = _http.Request(
+            method="POST", path=_http.path("conversations", conversation_id, "end")
+        )
+        await self._requester.send(req)
+
+    async def delete(self, conversation_id: str, *, hard: bool = False) -> None:
+        """Delete a conversation.
+
+        Args:
+            conversation_id: The conversation.
+            hard: Also delete its assets irrevocably.
+
+        Raises:
+            ValidationError: An empty id.
+            BadRequestError: Tavus does not know the id.
+        """
+        v.require_id("conversation_id", conversation_id)
+        req = _http.Request(
+            method="DELETE",
+            path=_http.path("conversations", conversation_id),
+            params=_http.query(hard=hard or None),
+        )
+        await self._requester.send(req)

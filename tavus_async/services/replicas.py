@@ -1,0 +1,270 @@
+"""The replica and voice services: ``client.replicas`` and ``client.voices``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Literal
+
+from tavus_async import _http, _serde
+from tavus_async.errors import ValidationError
+from tavus_async.services._base import DEFAULT_PAGE_SIZE, call, paginate
+from tavus_async.types import (
+    CreatedReplica,
+    CreateReplicaRequest,
+    Replica,
+    ReplicaPage,
+    ReplicaType,
+    Voice,
+    VoicePage,
+)
+from tavus_async.types import _validate as v
+
+
+__all__ = ["ReplicasService", "VoicesService"]
+
+_MAX_VOICE_LIMIT = 100
+
+
+class ReplicasService:
+    """Create, read, rename and delete replicas (``/v2/replicas``).
+
+    Reach it as ``client.replicas``. Every method validates its arguments
+    before sending anything and raises :class:`~tavus_async.ValidationError`
+    for bad ones; API failures raise :class:`~tavus_async.APIError`
+    subclasses (an invalid id is a :class:`~tavus_async.BadRequestError`,
+    as Tavus answers 400 for it).
+    """
+
+    def __init__(self, requester: _http.Requester) -> None:
+        self._requester = requester
+
+    async def create(self, request: CreateReplicaRequest) -> CreatedReplica:
+        """Start training a replica. Billed: retried only when Tavus surely did not act.
+
+        Args:
+            request: What to train from; see :class:`CreateReplicaRequest`.
+
+        Returns:
+            The new id and its first status (usually ``started``).
+
+        Raises:
+            ValidationError: ``request`` is not a CreateReplicaRequest.
+            APIError: The create failed. When ``may_have_succeeded`` is set,
+                look the replica up by name before creating it again.
+        """
+        if not isinstance(request, CreateReplicaRequest):
+            raise ValidationError.single(
+                "request",
+                f"must be a CreateReplicaRequest, got {type(request).__name__}",
+            )
+        body = _serde.dumps(self._requester.converter, request)
+        req = _http.Request(
+            method="POST", path=_http.path("replicas"), body=body, idempotent=False
+        )
+        return await call(self._requester, req, CreatedReplica)
+
+    async def get(self, replica_id: str, *, verbose: bool = False) -> Replica:
+        """Fetch one replica.
+
+        Args:
+            replica_id: Such as ``"r90bbd427f71"``.
+            verbose: Also return ``replica_type`` and other extra data.
+
+        Raises:
+            ValidationError: ``replica_id`` is empty or malformed.
+            BadRequestError: Tavus does not know the id ("Invalid replica_id").
+        """
+        v.require_id("replica_id", replica_id)
+        req = _http.Request(
+            method="GET",
+            path=_http.path("replicas", replica_id),
+            params=_http.query(verbose=verbose or None),
+        )
+        return await call(self._requester, req, Replica)
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        verbose: bool = False,
+        replica_type: ReplicaType | Literal["user", "system"] | None = None,
+        replica_ids: Iterable[str] | None = None,
+        model_name: str | None = None,
+    ) -> ReplicaPage:
+        """Fetch one page of replicas.
+
+        Args:
+            limit: Page size (Tavus's default when None).
+            page: Page number, from 1 (Tavus's default when None).
+            verbose: Include ``replica_type`` and other extra data.
+            replica_type: Only ``"user"`` (yours) or ``"system"`` (stock) replicas.
+            replica_ids: Only these replicas.
+            model_name: Only replicas of this Phoenix model.
+
+        Returns:
+            The page: ``.data`` and ``.total_count``.
+
+        Raises:
+            ValidationError: A bad page, limit or id.
+        """
+        v.require_page(page or 1, limit or 1)
+        ids = (
+            v.require_ids("replica_ids", replica_ids)
+            if replica_ids is not None
+            else None
+        )
+        req = _http.Request(
+            method="GET",
+            path=_http.path("replicas"),
+            params=_http.query(
+                limit=limit,
+                page=page,
+                verbose=verbose or None,
+                replica_type=replica_type,
+                replica_ids=ids,
+                model_name=model_name,
+            ),
+        )
+        return await call(self._requester, req, ReplicaPage)
+
+    async def iter_all(
+        self,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        verbose: bool = False,
+        replica_type: ReplicaType | Literal["user", "system"] | None = None,
+        replica_ids: Iterable[str] | None = None,
+        model_name: str | None = None,
+    ) -> AsyncIterator[Replica]:
+        """Yield every replica matching the filters, fetching pages as needed.
+
+        Args:
+            page_size: Replicas per request.
+            verbose, replica_type, replica_ids, model_name: As for :meth:`list`.
+
+        Raises:
+            ValidationError: A bad page size or id (before any request).
+        """
+        v.require_page(1, page_size)
+        ids = (
+            v.require_ids("replica_ids", replica_ids)
+            if replica_ids is not None
+            else None
+        )
+
+        async def fetch(number: int) -> ReplicaPage:
+            return await self.list(
+                limit=page_size,
+                page=number,
+                verbose=verbose,
+                replica_type=replica_type,
+                replica_ids=ids,
+                model_name=model_name,
+            )
+
+        async for replica in paginate(fetch, page_size):
+            yield replica
+
+    async def rename(self, replica_id: str, replica_name: str) -> None:
+        """Rename a replica.
+
+        Raises:
+            ValidationError: An empty id or name.
+            BadRequestError: Tavus does not know the id.
+        """
+        v.require_id("replica_id", replica_id)
+        problems: v.Problems = []
+        v.check_text(problems, "replica_name", replica_name)
+        if replica_name is None:
+            problems.append(("replica_name", "is required"))
+        v.raise_if(problems)
+        body = _serde.dumps(self._requester.converter, {"replica_name": replica_name})
+        req = _http.Request(
+            method="PATCH", path=_http.path("replicas", replica_id, "name"), body=body
+        )
+        await self._requester.send(req)
+
+    async def delete(self, replica_id: str, *, hard: bool = False) -> None:
+        """Delete a replica; it can no longer be used in conversations.
+
+        Args:
+            replica_id: The replica.
+            hard: Also delete its assets (training footage) irrevocably.
+
+        Raises:
+            ValidationError: An empty id.
+            BadRequestError: Tavus does not know the id.
+        """
+        v.require_id("replica_id", replica_id)
+        req = _http.Request(
+            method="DELETE",
+            path=_http.path("replicas", replica_id),
+            params=_http.query(hard=hard or None),
+        )
+        await self._requester.send(req)
+
+
+class VoicesService:
+    """List the stock voices usable as ``voice_name`` (``/v2/voices``).
+
+    Reach it as ``client.voices``.
+    """
+
+    def __init__(self, requester: _http.Requester) -> None:
+        self._requester = requester
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        search: str | None = None,
+        sort: Literal["asc", "desc"] | None = None,
+        tag: str | None = None,
+    ) -> VoicePage:
+        """Fetch one page of voices.
+
+        Args:
+            limit: Page size, 1 to 100 (Tavus default 10).
+            page: Page number, from 1.
+            search: Case-insensitive part of ``voice_name``.
+            sort: ``"asc"`` or ``"desc"`` by name.
+            tag: Only voices with this tag.
+
+        Raises:
+            ValidationError: A bad page, limit or sort.
+        """
+        v.require_page(page or 1, limit or 1, max_limit=_MAX_VOICE_LIMIT)
+        if sort not in (None, "asc", "desc"):
+            raise ValidationError.single(
+                "sort", f"must be 'asc' or 'desc', got {sort!r}"
+            )
+        req = _http.Request(
+            method="GET",
+            path=_http.path("voices"),
+            params=_http.query(
+                limit=limit, page=page, search=search, sort=sort, tag=tag
+            ),
+        )
+        return await call(self._requester, req, VoicePage)
+
+    async def iter_all(
+        self,
+        *,
+        page_size: int = _MAX_VOICE_LIMIT,
+        search: str | None = None,
+        tag: str | None = None,
+    ) -> AsyncIterator[Voice]:
+        """Yield every voice matching ``search`` and ``tag``.
+
+        Raises:
+            ValidationError: ``page_size`` is not 1 to 100.
+        """
+        v.require_page(1, page_size, max_limit=_MAX_VOICE_LIMIT)
+
+        async def fetch(number: int) -> VoicePage:
+            return await self.list(limit=page_size, page=number, search=search, tag=tag)
+
+        async for voice in paginate(fetch, page_size):
+            yield voice

@@ -1,0 +1,173 @@
+"""The aiohttp boundary: the session factory and the transport built on it.
+
+This is the only module of the client that imports aiohttp. Every aiohttp or
+socket failure is turned into :class:`~tavus_async.APIConnectionError` (or
+:class:`~tavus_async.APITimeoutError`) here, with the original as
+``__cause__``, so no aiohttp exception escapes a public method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+
+import aiohttp
+
+from tavus_async._http import Response, Timeout
+from tavus_async.errors import APIConnectionError, APITimeoutError, ClientStateError
+
+
+__all__ = ["AiohttpTransport", "ClientSession", "create_session", "user_agent"]
+
+ClientSession = aiohttp.ClientSession
+"""The aiohttp session type, for annotations outside this module."""
+
+
+def user_agent() -> str:
+    """The ``User-Agent`` sent with every request: ``tavus-async/<version>``."""
+    try:
+        return f"tavus-async/{version('tavus-async')}"
+    except PackageNotFoundError:
+        return "tavus-async/0+unknown"
+
+
+def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """An aiohttp timeout with all three limits set.
+
+    ``connect`` maps to aiohttp's ``sock_connect`` (the socket connect itself)
+    rather than its ``connect``, which also counts the wait for a free pooled
+    connection: under a concurrent batch that wait is normal, and ``total``
+    already bounds it.
+    """
+    return aiohttp.ClientTimeout(
+        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
+    )
+
+
+def create_session(
+    *,
+    timeout: Timeout | None = None,
+    limit: int = 100,
+    limit_per_host: int = 0,
+    headers: Mapping[str, str] | None = None,
+    trace_configs: Iterable[aiohttp.TraceConfig] | None = None,
+) -> aiohttp.ClientSession:
+    """Build the ``aiohttp.ClientSession`` tavus_async uses.
+
+    Call it inside a running event loop (aiohttp binds the session to it).
+    The session carries ``User-Agent: tavus-async/<version>`` and
+    ``Accept: application/json``; the API key is not stored in it but sent by
+    the client on each request, so one session may serve several clients.
+    Pass the result to ``TavusClient(session=...)`` to share it; you then
+    close it yourself.
+
+    Args:
+        timeout: Default time limits (total, connect, read); the client also
+            sends its own limits with every request.
+        limit: Most connections open at once (aiohttp's default, 100).
+        limit_per_host: Most connections to one host (0: no separate limit).
+        headers: Extra default headers.
+        trace_configs: aiohttp tracing hooks, for metrics.
+
+    Returns:
+        A new session that owns its connector.
+
+    Raises:
+        ClientStateError: No event loop is running.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise ClientStateError(
+            "create_session() must be called inside a running event loop "
+            "(from async code), not at import time"
+        ) from None
+    connector = aiohttp.TCPConnector(
+        limit=limit, limit_per_host=limit_per_host, ttl_dns_cache=300
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=client_timeout(timeout or Timeout()),
+        headers={
+            "User-Agent": user_agent(),
+            "Accept": "application/json",
+            **(headers or {}),
+        },
+        trace_configs=list(trace_configs) if trace_configs else None,
+        raise_for_status=False,
+    )
+
+
+class AiohttpTransport:
+    """The :class:`~tavus_async._http.Transport` over one aiohttp session.
+
+    Args:
+        session: The session to send through.
+        owns_session: Close the session in :meth:`aclose` (True only for a
+            session the client created itself).
+    """
+
+    def __init__(self, session: aiohttp.ClientSession, *, owns_session: bool) -> None:
+        self.session = session
+        self.owns_session = owns_session
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: Timeout,  # noqa: ASYNC109 - a per-request limit given to aiohttp
+    ) -> Response:
+        """Perform one exchange and read the whole answer.
+
+        Raises:
+            APITimeoutError: A connect, read or total timeout.
+            APIConnectionError: Any other failure without an HTTP answer.
+            ClientStateError: The session was closed by its owner.
+        """
+        if self.session.closed:
+            raise ClientStateError(
+                "the aiohttp session passed to TavusClient was closed; "
+                "keep it open while the client is in use"
+            )
+        client_timeout_ = self._timeouts.get(timeout)
+        if client_timeout_ is None:
+            client_timeout_ = self._timeouts[timeout] = client_timeout(timeout)
+        try:
+            async with self.session.request(
+                method, url, headers=headers, data=body, timeout=client_timeout_
+            ) as answer:
+                content = await answer.read()
+                return Response(
+                    status=answer.status, headers=answer.headers, body=content, url=url
+                )
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise _failure(APITimeoutError, exc, method, url, sent=False) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise _failure(APIConnectionError, exc, method, url, sent=False) from exc
+        except TimeoutError as exc:
+            raise _failure(APITimeoutError, exc, method, url, sent=True) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _failure(APIConnectionError, exc, method, url, sent=True) from exc
+
+    async def aclose(self) -> None:
+        """Close the session if this transport owns it."""
+        if self.owns_session and not self.session.closed:
+            await self.session.close()
+
+
+def _failure(
+    cls: type[APIConnectionError],
+    exc: BaseException,
+    method: str,
+    url: str,
+    *,
+    sent: bool,
+) -> APIConnectionError:
+    reason = str(exc) or type(exc).__name__
+    kind = "timed out" if cls is APITimeoutError else "connection failed"
+    return cls(f"{kind}: {reason}", method=method, url=url, request_sent=sent)

@@ -1,0 +1,93 @@
+"""Checks shared by the request types and the services; each returns problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from tavus_async.errors import ValidationError
+
+
+Problems = list[tuple[str, str]]
+
+
+def check_url(problems: Problems, field: str, value: str | None) -> None:
+    """Append a problem unless ``value`` is None or an absolute http(s) URL."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        problems.append((field, f"must be a URL string, got {type(value).__name__}"))
+        return
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            (
+                field,
+                f"must be an absolute http(s) URL such as "
+                f"'https://example.com/path', got {value!r}",
+            )
+        )
+
+
+def check_text(problems: Problems, field: str, value: str | None) -> None:
+    """Append a problem if ``value`` is given but empty or not a string."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        problems.append((field, f"must be a string, got {type(value).__name__}"))
+    elif not value.strip():
+        problems.append((field, "must not be empty; leave it out instead"))
+
+
+def check_min(problems: Problems, field: str, value: int | None, low: int) -> None:
+    """Append a problem if ``value`` is given and not an int >= ``low``."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append((field, f"must be an integer, got {type(value).__name__}"))
+    elif value < low:
+        problems.append((field, f"must be at least {low}, got {value}"))
+
+
+def raise_if(problems: Problems) -> None:
+    """Raise one ValidationError listing every problem, if there are any."""
+    if problems:
+        raise ValidationError(problems)
+
+
+def require_id(field: str, value: str) -> str:
+    """Return ``value`` if it is a usable resource id, else raise ValidationError."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError.single(
+            field,
+            f"must be a non-empty id string such as 'r90bbd427f71', got {value!r}",
+        )
+    if value != value.strip() or "," in value:
+        raise ValidationError.single(
+            field, f"must not contain whitespace at its ends or commas, got {value!r}"
+        )
+    return value
+
+
+def require_ids(field: str, values: Iterable[str]) -> list[str]:
+    """Validate every id in ``values`` (a str is refused: pass a list)."""
+    if isinstance(values, str):
+        raise ValidationError.single(
+            field, f"must be a list of ids, not one string; use [{values!r}]"
+        )
+    ids = [require_id(field, v) for v in values]
+    if not ids:
+        raise ValidationError.single(
+            field, "must hold at least one id; omit it instead"
+        )
+    return ids
+
+
+def require_page(page: int, limit: int, *, max_limit: int | None = None) -> None:
+    """Validate pagination arguments (1-based page, positive limit)."""
+    problems: Problems = []
+    check_min(problems, "page", page, 1)
+    check_min(problems, "limit", limit, 1)
+    if max_limit is not None and isinstance(limit, int) and limit > max_limit:
+        problems.append(("limit", f"must be at most {max_limit}, got {limit}"))
+    raise_if(problems)
