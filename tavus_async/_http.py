@@ -103,7 +103,7 @@ class Timeout:
         """Return ``value`` as a Timeout; a number sets ``total`` and caps the rest."""
         if isinstance(value, Timeout):
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if type(value) not in (int, float) or not 0 < value < math.inf:
             raise ValidationError.single(
                 "timeout",
                 f"must be a positive number of seconds or a Timeout, got {value!r}",
@@ -222,7 +222,7 @@ def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
             or is plain http to a remote host without the opt-in (the API key
             would travel in clear text).
     """
-    parts = urlsplit(url.strip() if isinstance(url, str) else "")
+    parts = urlsplit(str(url).strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError.single(
             "base_url",

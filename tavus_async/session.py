@@ -32,7 +32,7 @@ def user_agent() -> str:
         return "tavus-async/0+unknown"
 
 
-def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     """An aiohttp timeout with all three limits set.
 
     ``connect`` maps to aiohttp's ``sock_connect`` (the socket connect itself)
@@ -88,7 +88,7 @@ def create_session(
     )
     return aiohttp.ClientSession(
         connector=connector,
-        timeout=client_timeout(timeout or Timeout()),
+        timeout=_client_timeout(timeout or Timeout()),
         headers={
             "User-Agent": user_agent(),
             "Accept": "application/json",
@@ -134,12 +134,12 @@ class AiohttpTransport:
                 "the aiohttp session passed to TavusClient was closed; "
                 "keep it open while the client is in use"
             )
-        client_timeout_ = self._timeouts.get(timeout)
-        if client_timeout_ is None:
-            client_timeout_ = self._timeouts[timeout] = client_timeout(timeout)
+        aiohttp_timeout = self._timeouts.get(timeout)
+        if aiohttp_timeout is None:
+            aiohttp_timeout = self._timeouts[timeout] = _client_timeout(timeout)
         try:
             async with self.session.request(
-                method, url, headers=headers, data=body, timeout=client_timeout_
+                method, url, headers=headers, data=body, timeout=aiohttp_timeout
             ) as answer:
                 content = await answer.read()
                 return Response(

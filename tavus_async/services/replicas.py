@@ -174,11 +174,7 @@ class ReplicasService:
             BadRequestError: Tavus does not know the id.
         """
         v.require_id("replica_id", replica_id)
-        problems: v.Problems = []
-        v.check_text(problems, "replica_name", replica_name)
-        if replica_name is None:
-            problems.append(("replica_name", "is required"))
-        v.raise_if(problems)
+        v.require_text("replica_name", replica_name)
         body = _serde.dumps(self._requester.converter, {"replica_name": replica_name})
         req = _http.Request(
             method="PATCH", path=_http.path("replicas", replica_id, "name"), body=body

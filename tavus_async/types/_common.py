@@ -41,7 +41,7 @@ class OpenStrEnum(enum.StrEnum):
     @property
     def is_known(self) -> bool:
         """True when the value is one this version of tavus_async lists."""
-        return self._value2member_map_.get(self._value_) is self
+        return type(self)._value2member_map_.get(self._value_) is self
 
 
 @frozen(kw_only=True)

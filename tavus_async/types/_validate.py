@@ -11,7 +11,7 @@ from tavus_async.errors import ValidationError
 Problems = list[tuple[str, str]]
 
 
-def check_url(problems: Problems, field: str, value: str | None) -> None:
+def check_url(problems: Problems, field: str, value: object) -> None:
     """Append a problem unless ``value`` is None or an absolute http(s) URL."""
     if value is None:
         return
@@ -29,7 +29,7 @@ def check_url(problems: Problems, field: str, value: str | None) -> None:
         )
 
 
-def check_text(problems: Problems, field: str, value: str | None) -> None:
+def check_text(problems: Problems, field: str, value: object) -> None:
     """Append a problem if ``value`` is given but empty or not a string."""
     if value is None:
         return
@@ -39,7 +39,7 @@ def check_text(problems: Problems, field: str, value: str | None) -> None:
         problems.append((field, "must not be empty; leave it out instead"))
 
 
-def check_min(problems: Problems, field: str, value: int | None, low: int) -> None:
+def check_min(problems: Problems, field: str, value: object, low: int) -> None:
     """Append a problem if ``value`` is given and not an int >= ``low``."""
     if value is None:
         return
@@ -55,7 +55,7 @@ def raise_if(problems: Problems) -> None:
         raise ValidationError(problems)
 
 
-def require_id(field: str, value: str) -> str:
+def require_id(field: str, value: object) -> str:
     """Return ``value`` if it is a usable resource id, else raise ValidationError."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.single(
@@ -69,7 +69,18 @@ def require_id(field: str, value: str) -> str:
     return value
 
 
-def require_ids(field: str, values: Iterable[str]) -> list[str]:
+def require_text(field: str, value: object) -> str:
+    """Return ``value`` if it is a non-empty string, else raise ValidationError."""
+    problems: Problems = []
+    check_text(problems, field, value)
+    if value is None:
+        problems.append((field, "is required"))
+    raise_if(problems)
+    assert isinstance(value, str)
+    return value
+
+
+def require_ids(field: str, values: Iterable[str] | str) -> list[str]:
     """Validate every id in ``values`` (a str is refused: pass a list)."""
     if isinstance(values, str):
         raise ValidationError.single(
@@ -83,11 +94,11 @@ def require_ids(field: str, values: Iterable[str]) -> list[str]:
     return ids
 
 
-def require_page(page: int, limit: int, *, max_limit: int | None = None) -> None:
+def require_page(page: object, limit: object, *, max_limit: int | None = None) -> None:
     """Validate pagination arguments (1-based page, positive limit)."""
     problems: Problems = []
     check_min(problems, "page", page, 1)
     check_min(problems, "limit", limit, 1)
-    if max_limit is not None and isinstance(limit, int) and limit > max_limit:
+    if max_limit is not None and type(limit) is int and limit > max_limit:
         problems.append(("limit", f"must be at most {max_limit}, got {limit}"))
     raise_if(problems)

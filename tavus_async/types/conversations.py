@@ -5,7 +5,7 @@ These classes describe data only; the JSON rules live in the converter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 _PROVIDERS = ("s3", "gcs", "azure_blob")
+
+
+def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 class ConversationStatus(OpenStrEnum):
@@ -144,19 +148,13 @@ class CreateConversationRequest:
     """What the replica says when someone joins."""
     audio_only: bool | None = None
     """A voice-only conversation."""
-    memory_stores: tuple[str, ...] | None = field(
-        default=None, converter=lambda x: None if x is None else tuple(x)
-    )
+    memory_stores: tuple[str, ...] | None = field(default=None, converter=_strings)
     """Memory store ids the persona reads and writes."""
-    document_ids: tuple[str, ...] | None = field(
-        default=None, converter=lambda x: None if x is None else tuple(x)
-    )
+    document_ids: tuple[str, ...] | None = field(default=None, converter=_strings)
     """Knowledge-base document ids."""
     document_retrieval_strategy: str | None = None
     """``"speed"``, ``"quality"`` or ``"balanced"`` (Tavus default)."""
-    document_tags: tuple[str, ...] | None = field(
-        default=None, converter=lambda x: None if x is None else tuple(x)
-    )
+    document_tags: tuple[str, ...] | None = field(default=None, converter=_strings)
     """Knowledge-base tags."""
     test_mode: bool | None = None
     """Create without the replica joining: no cost, status ``ended``."""

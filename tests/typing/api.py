@@ -1,0 +1,115 @@
+"""Typical calls, type-checked by mypy --strict from the user's side; never run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiohttp
+
+from tavus_async import (
+    APIError,
+    APITimeoutError,
+    BadRequestError,
+    Conversation,
+    ConversationStatus,
+    CreateConversationRequest,
+    CreatedReplica,
+    CreateReplicaRequest,
+    Replica,
+    ReplicaPage,
+    ReplicaStatus,
+    RetryPolicy,
+    TavusClient,
+    Timeout,
+    ValidationError,
+    VoicePage,
+    create_session,
+)
+from tavus_async.testing import (
+    FakeTavus,
+    Fault,
+    RetryEvent,
+    capture_retries,
+    set_testing,
+)
+
+
+async def replicas(client: TavusClient) -> None:
+    created: CreatedReplica = await client.replicas.create(
+        CreateReplicaRequest(train_video_url="https://x/v.mp4", replica_name="Rio")
+    )
+    replica: Replica = await client.replicas.get(created.replica_id, verbose=True)
+    status: ReplicaStatus = replica.status
+    done: bool = status.is_terminal and status.is_success
+    fraction: float | None = (
+        replica.training_progress.fraction if replica.training_progress else None
+    )
+    when: datetime | None = replica.created_at
+    page: ReplicaPage = await client.replicas.list(limit=50, page=1, replica_ids=["r1"])
+    total: int = page.total_count
+    first: Replica = page.data[0]
+    async for item in client.replicas.iter_all(replica_type="user"):
+        name: str | None = item.replica_name
+    await client.replicas.rename(replica.replica_id, "New name")
+    await client.replicas.delete(replica.replica_id, hard=True)
+    voices: VoicePage = await client.voices.list(search="anna", sort="desc")
+    del done, fraction, when, total, first, name, voices
+
+
+async def conversations(client: TavusClient) -> None:
+    conversation: Conversation = await client.conversations.create(
+        CreateConversationRequest(replica_id="r1", conversation_name="Demo")
+    )
+    conversation = await client.conversations.get(
+        conversation.conversation_id, verbose=True
+    )
+    events = conversation.events or ()
+    kinds: list[str] = [event.event_type for event in events]
+    page = await client.conversations.list(status=ConversationStatus.ACTIVE)
+    async for item in client.conversations.iter_all(status="ended"):
+        ended: bool = item.status is ConversationStatus.ENDED
+    await client.conversations.end(conversation.conversation_id)
+    await client.conversations.delete(conversation.conversation_id, hard=False)
+    del kinds, page, ended
+
+
+async def lifecycle() -> None:
+    async with TavusClient(
+        api_key="k", timeout=Timeout(total=30, connect=5, read=20), max_retries=3
+    ) as client:
+        once = client.with_options(max_retries=0, timeout=10)
+        await replicas(once)
+    session: aiohttp.ClientSession = create_session(limit=20)
+    shared = TavusClient(
+        api_key="k", session=session, retry_policy=RetryPolicy(max_delay=2.0)
+    )
+    try:
+        await conversations(shared)
+    except BadRequestError as error:
+        code: int = error.status_code
+        del code
+    except APITimeoutError as error:
+        maybe: bool = error.may_have_succeeded
+        del maybe
+    except APIError:
+        pass
+    except ValidationError as error:
+        field: str = error.field
+        del field
+    finally:
+        await shared.aclose()
+        await session.close()
+
+
+async def testing_kit() -> None:
+    set_testing(True)
+    async with FakeTavus(training_time=2.0) as fake:
+        fake.inject(Fault.http(429, retry_after=1), times=2, path="/v2/replicas")
+        fake.mark_failing("bad")
+        with capture_retries() as retries:
+            async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
+                await replicas(client)
+        waits: list[float] = [event.delay for event in retries]
+        first: RetryEvent = retries[0]
+        count: int = fake.count("POST", "/v2/replicas")
+        del waits, first, count
