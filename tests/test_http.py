@@ -54,6 +54,7 @@ def response(status: int, body: bytes = b"", **headers: str) -> Response:
         ({"retry-after": "0"}, 0.0),
         ({"retry-after": "Sat, 21 Nov 2026 12:00:30 GMT"}, 30.0),
         ({"retry-after": "Sat, 21 Nov 2026 11:00:00 GMT"}, 0.0),
+        ({"retry-after": "Sat, 21 Nov 2026 12:00:10 -0000"}, 10.0),
         ({"retry-after": "soon"}, None),
         ({"retry-after": ""}, None),
         ({"retry-after": "nan"}, None),

@@ -11,6 +11,7 @@ from tavus_async import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    DecodeError,
     RetryPolicy,
     ValidationError,
 )
@@ -69,6 +70,12 @@ CASES = [
     (lambda: status(404), False, False, False),
     (lambda: status(409), False, False, False),
     (lambda: status(422), False, False, False),
+    (
+        lambda: DecodeError("x", method="GET", url="u", status_code=200, body=b""),
+        False,
+        False,
+        False,
+    ),
 ]
 
 

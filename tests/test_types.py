@@ -44,6 +44,8 @@ IMAGE = "https://cdn.example.com/face.png"
             ["auto_fix_training_image"],
         ),
         ({"train_video_url": VIDEO, "voice_name": ""}, ["voice_name"]),
+        ({"train_video_url": 42}, ["train_video_url"]),
+        ({"train_video_url": VIDEO, "replica_name": 7}, ["replica_name"]),
         (
             {"train_image_url": "bad", "callback_url": "bad"},
             ["train_image_url", "callback_url", "voice_name"],
@@ -126,6 +128,12 @@ def test_recording_storage_provider() -> None:
         RecordingStorage(provider="dropbox")
 
     assert "gcs" == RecordingStorage(provider="gcs", bucket_name="b").provider
+
+
+def test_open_enum_refuses_non_strings() -> None:
+    """Only strings can become statuses."""
+    with pytest.raises(ValueError, match="not a valid"):
+        ReplicaStatus(3)  # type: ignore[arg-type]
 
 
 def test_sequences_become_tuples() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -11,6 +12,8 @@ from tavus_async.types import Page
 
 
 T = TypeVar("T")
+
+_log = logging.getLogger("tavus_async")
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -35,14 +38,26 @@ async def paginate(
 ) -> AsyncIterator[T]:
     """Yield every item of every page, fetching page after page from 1.
 
-    Stops at an empty or short page, or once ``total_count`` items came.
+    Stops at an empty or short page, once ``total_count`` items came, or when
+    the server answers a page with the same items as the page before (it
+    ignores ``page``), so a misbehaving server cannot make it loop.
     """
     page_number, seen = 1, 0
+    previous: tuple[T, ...] = ()
     while True:
         page = await fetch(page_number)
+        if page.data and page.data == previous:
+            _log.warning(
+                "page %d repeated page %d; the server seems to ignore `page`, "
+                "so pagination stops here",
+                page_number,
+                page_number - 1,
+            )
+            return
         for item in page.data:
             yield item
         seen += len(page.data)
         if len(page.data) < page_size or seen >= page.total_count:
             return
+        previous = page.data
         page_number += 1

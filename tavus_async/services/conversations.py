@@ -19,6 +19,8 @@ from tavus_async.types import _validate as v
 
 __all__ = ["ConversationsService"]
 
+_STATUSES = (ConversationStatus.ACTIVE.value, ConversationStatus.ENDED.value)
+
 StatusFilter = ConversationStatus | Literal["active", "ended"] | None
 
 
@@ -93,7 +95,8 @@ class ConversationsService:
         Raises:
             ValidationError: A bad page or limit.
         """
-        v.require_page(page or 1, limit or 1)
+        v.require_page(page, limit)
+        v.require_choice("status", status, _STATUSES)
         req = _http.Request(
             method="GET",
             path=_http.path("conversations"),
@@ -110,6 +113,7 @@ class ConversationsService:
             ValidationError: A bad page size.
         """
         v.require_page(1, page_size)
+        v.require_choice("status", status, _STATUSES)
 
         async def fetch(number: int) -> ConversationPage:
             return await self.list(limit=page_size, page=number, status=status)

@@ -23,6 +23,7 @@ from tavus_async.types import _validate as v
 __all__ = ["ReplicasService", "VoicesService"]
 
 _MAX_VOICE_LIMIT = 100
+_REPLICA_TYPES = (ReplicaType.USER.value, ReplicaType.SYSTEM.value)
 
 
 class ReplicasService:
@@ -106,9 +107,10 @@ class ReplicasService:
             The page: ``.data`` and ``.total_count``.
 
         Raises:
-            ValidationError: A bad page, limit or id.
+            ValidationError: A bad page, limit, replica type or id.
         """
-        v.require_page(page or 1, limit or 1)
+        v.require_page(page, limit)
+        v.require_choice("replica_type", replica_type, _REPLICA_TYPES)
         ids = (
             v.require_ids("replica_ids", replica_ids)
             if replica_ids is not None
@@ -147,6 +149,7 @@ class ReplicasService:
             ValidationError: A bad page size or id (before any request).
         """
         v.require_page(1, page_size)
+        v.require_choice("replica_type", replica_type, _REPLICA_TYPES)
         ids = (
             v.require_ids("replica_ids", replica_ids)
             if replica_ids is not None
@@ -231,7 +234,7 @@ class VoicesService:
         Raises:
             ValidationError: A bad page, limit or sort.
         """
-        v.require_page(page or 1, limit or 1, max_limit=_MAX_VOICE_LIMIT)
+        v.require_page(page, limit, max_limit=_MAX_VOICE_LIMIT)
         if sort not in (None, "asc", "desc"):
             raise ValidationError.single(
                 "sort", f"must be 'asc' or 'desc', got {sort!r}"

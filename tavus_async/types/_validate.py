@@ -80,6 +80,14 @@ def require_text(field: str, value: object) -> str:
     return value
 
 
+def require_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
+    """Raise ValidationError unless ``value`` is None or one of ``choices``."""
+    if value is not None and value not in choices:
+        raise ValidationError.single(
+            field, f"must be one of {', '.join(map(repr, choices))}, got {value!r}"
+        )
+
+
 def require_ids(field: str, values: Iterable[str] | str) -> list[str]:
     """Validate every id in ``values`` (a str is refused: pass a list)."""
     if isinstance(values, str):

@@ -1,0 +1,379 @@
+"""An in-process fake of the Tavus HTTP API, served by ``aiohttp.web`` on loopback.
+
+The fake speaks the wire format of the Tavus API (``/v2/replicas``, ``/v2/voices``,
+``/v2/conversations``), keeps its state in memory, lets tests control replica
+training and inject faults, and records every request it receives.
+
+Each request goes through these steps, in order:
+
+1. It is recorded in :attr:`FakeTavus.requests`.
+2. A fault is picked (scripted faults first, then random ones). Faults therefore
+   apply even to requests with a wrong API key or an unknown path: they stand for
+   trouble in front of the API, such as a proxy or a load balancer.
+3. The ``x-api-key`` header is checked (401 ``{"message": "Invalid access token"}``).
+4. The route is resolved (404 ``{"message": "Not found"}``, 405 for a wrong method)
+   and the handler runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+from tavus_async.testing._faults import (
+    ApiError,
+    Fault,
+    FaultPlan,
+    RecordedRequest,
+    matches,
+    render_fault,
+)
+from tavus_async.testing._handlers import add_routes
+from tavus_async.testing._state import DURATION_ERROR, State
+
+
+__all__ = ["FakeTavus"]
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_SHUTDOWN_TIMEOUT = 0.1
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+class FakeTavus:
+    """A fake Tavus API server for tests, bound to a real loopback socket.
+
+    Use it as an async context manager (or call :meth:`start` and :meth:`close`)
+    and point a client at :attr:`url` with :attr:`api_key`. It starts with five
+    stock voices (anna, ben, chloe, daniel, emma) and no replicas.
+
+    Time: the fake's clock is the event loop's time plus the offset added by
+    :meth:`advance`. Replicas created through the API train for
+    :attr:`training_time` seconds of that clock; their status and progress are
+    computed when read.
+
+    Attributes:
+        requests: Every request received, in arrival order, including faulted,
+            dropped and rejected ones. :meth:`reset_log` empties it.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-key",
+        training_time: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int | None = None,
+    ) -> None:
+        """Create a stopped fake.
+
+        Args:
+            api_key: The only ``x-api-key`` value accepted.
+            training_time: Initial value of :attr:`training_time`.
+            host: Address to bind.
+            port: Port to bind; 0 picks a free one.
+            seed: Seed for generated ids and random faults; ``None`` is random.
+        """
+        self._api_key = api_key
+        self._host = host
+        self._port = port
+        self._offset = 0.0
+        self._faults = FaultPlan(random.Random(seed))
+        self._state = State(self._now, random.Random(seed))
+        self.training_time = training_time
+        self.requests: list[RecordedRequest] = []
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        self._closing = asyncio.Event()
+
+    def _now(self) -> float:
+        try:
+            base = asyncio.get_running_loop().time()
+        except RuntimeError:
+            base = time.monotonic()
+        return base + self._offset
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        """Bind ``host:port`` and start serving; ``RuntimeError`` if already started."""
+        if self._runner is not None:
+            raise RuntimeError("FakeTavus is already started")
+        self._closing = asyncio.Event()
+        runner = web.AppRunner(
+            self._make_app(), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self._url = (
+            f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        )
+
+    async def close(self) -> None:
+        """Stop serving; idempotent and quick, even with slow requests in flight.
+
+        Requests waiting in a ``slow`` fault have their connection dropped.
+        """
+        runner, self._runner, self._url = self._runner, None, None
+        if runner is None:
+            return
+        self._closing.set()
+        await runner.cleanup()
+
+    async def __aenter__(self) -> FakeTavus:
+        """Start the fake and return it."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the fake."""
+        await self.close()
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``"http://HOST:PORT"``; ``RuntimeError`` if not started."""
+        if self._url is None:
+            raise RuntimeError("FakeTavus is not started")
+        return self._url
+
+    @property
+    def api_key(self) -> str:
+        """The API key the fake accepts."""
+        return self._api_key
+
+    # State seeding and inspection
+
+    def add_replica(
+        self,
+        *,
+        replica_name: str = "Stock replica",
+        replica_type: str = "system",
+        status: str = "completed",
+        model_name: str = "phoenix-3",
+        error_message: str | None = None,
+    ) -> str:
+        """Add a replica whose training is already over; return its new id."""
+        return self._state.add_replica(
+            replica_name, replica_type, model_name, status, error_message
+        )
+
+    def add_voice(
+        self,
+        voice_name: str,
+        *,
+        tags: Sequence[str] = (),
+        replica_id: str | None = None,
+    ) -> None:
+        """Add a stock voice (replacing one of the same name, case-insensitive).
+
+        ``replica_id`` defaults to a newly generated id.
+        """
+        self._state.add_voice(voice_name, tags, replica_id)
+
+    def replica(self, replica_id: str) -> dict[str, Any]:
+        """The current wire JSON of a replica (verbose); ``KeyError`` if unknown."""
+        try:
+            return self._state.get_replica(replica_id, {"verbose": "true"})
+        except ApiError:
+            raise KeyError(replica_id) from None
+
+    def conversation(self, conversation_id: str) -> dict[str, Any]:
+        """The current wire JSON of a conversation (verbose); ``KeyError`` if not."""
+        try:
+            return self._state.get_conversation(conversation_id, {"verbose": "true"})
+        except ApiError:
+            raise KeyError(conversation_id) from None
+
+    # Training control
+
+    @property
+    def training_time(self) -> float:
+        """Seconds (at least 0) that replicas created from now on spend training."""
+        return self._state.training_time
+
+    @training_time.setter
+    def training_time(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"training_time must be at least 0, got {seconds}")
+        self._state.training_time = seconds
+
+    def mark_failing(
+        self, substring: str, *, error_message: str = DURATION_ERROR
+    ) -> None:
+        """Make training fail for replicas matching ``substring``.
+
+        A replica still training now, or created later, whose ``train_video_url``,
+        ``train_image_url`` or ``replica_name`` contains ``substring`` ends in
+        status ``"error"`` with ``error_message``. Replicas whose training was
+        already due are settled first and keep their outcome.
+        """
+        self._state.mark_failing(substring, error_message)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward by ``seconds`` (at least 0)."""
+        if seconds < 0:
+            raise ValueError(f"cannot move the clock backwards by {seconds}")
+        self._offset += seconds
+
+    def finish_training(self, replica_id: str | None = None) -> None:
+        """End the training of one replica (``KeyError`` if unknown) or of all, now."""
+        self._state.finish_training(replica_id)
+
+    # Faults
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Give ``fault`` to the next ``times`` matching requests.
+
+        A request matches when ``method`` is ``None`` or equal (case-insensitive)
+        and ``path`` is ``None``, equal, or an fnmatch glob such as
+        ``"/v2/replicas/*"`` matching the request path. Scripted faults take
+        precedence over :meth:`inject_rate` ones, and earlier ones over later ones.
+        """
+        self._faults.add_scripted(fault, times=times, method=method, path=path)
+
+    def inject_rate(
+        self,
+        fault: Fault,
+        rate: float,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Give ``fault`` to each matching request with probability ``rate`` (0-1).
+
+        Matching is as in :meth:`inject`; draws come from the ``seed`` given at
+        construction.
+        """
+        self._faults.add_rate(fault, rate, method=method, path=path)
+
+    def clear_faults(self) -> None:
+        """Remove every scripted and random fault."""
+        self._faults.clear()
+
+    # Request log
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many logged requests match ``method`` and ``path`` (exact or glob)."""
+        return sum(
+            matches(r.method, r.path, method=method, path=path) for r in self.requests
+        )
+
+    def reset_log(self) -> None:
+        """Forget every logged request."""
+        self.requests = []
+
+    # Serving
+
+    def _make_app(self) -> web.Application:
+        @web.middleware
+        async def middleware(
+            request: web.Request, handler: _Handler
+        ) -> web.StreamResponse:
+            return await self._dispatch(request, handler)
+
+        app = web.Application(middlewares=[middleware])
+        add_routes(app.router, self._state)
+        return app
+
+    async def _dispatch(
+        self, request: web.Request, handler: _Handler
+    ) -> web.StreamResponse:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        if "x-api-key" in headers:
+            headers["x-api-key"] = "<redacted>"
+        body = _parse_json(await request.read())
+        fault = self._faults.pick(request.method, request.path)
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=headers,
+            json=body,
+            status=None,
+            fault=fault.kind if fault is not None else None,
+            at=asyncio.get_running_loop().time(),
+        )
+        log, index = self.requests, len(self.requests)
+        log.append(record)
+        response = await self._respond(request, handler, fault)
+        if response is not None:
+            if index < len(log) and log[index] is record:
+                log[index] = attrs.evolve(record, status=response.status)
+            return response
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)  # never sent: the connection is closed
+
+    async def _respond(
+        self, request: web.Request, handler: _Handler, fault: Fault | None
+    ) -> web.StreamResponse | None:
+        if fault is None:
+            return await self._serve(request, handler)
+        if fault.delay > 0 and await self._interrupted(fault.delay):
+            return None
+        if fault.kind == "slow" or fault.after:
+            response = await self._serve(request, handler)
+            if fault.kind == "slow":
+                return response
+        if fault.kind == "drop":
+            return None
+        status, body, headers = render_fault(fault)
+        return web.Response(status=status, body=body, headers=headers)
+
+    async def _interrupted(self, seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._closing.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _serve(
+        self, request: web.Request, handler: _Handler
+    ) -> web.StreamResponse:
+        if request.headers.get("x-api-key") != self._api_key:
+            return web.json_response({"message": "Invalid access token"}, status=401)
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return web.json_response(exc.body, status=exc.status)
+        except web.HTTPMethodNotAllowed as exc:
+            return web.json_response(
+                {"message": "Method not allowed"},
+                status=exc.status,
+                headers={"Allow": ", ".join(sorted(exc.allowed_methods))},
+            )
+        except web.HTTPNotFound:
+            return web.json_response({"message": "Not found"}, status=404)

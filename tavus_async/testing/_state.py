@@ -1,0 +1,343 @@
+"""In-memory state of the fake Tavus server: replicas, conversations and voices.
+
+Pure Python, no I/O. Every method takes and returns wire-shaped dicts and raises
+:class:`ApiError` for what the real API answers with a 400. Replica training is
+computed lazily from the injected clock when a replica is read, so no background
+work runs however many replicas exist.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import deepcopy
+from typing import Any
+
+from tavus_async.testing._faults import bad_request
+from tavus_async.testing._wire import (
+    Conversation,
+    Query,
+    Replica,
+    choice,
+    conversation_wire,
+    created_conversation_wire,
+    flag,
+    optional,
+    paginate,
+    replica_wire,
+    voice_wire,
+)
+
+
+__all__ = ["DURATION_ERROR", "State"]
+
+DURATION_ERROR = (
+    "There was an issue processing your training video. The video provided does "
+    "not meet the minimum duration requirement for training"
+)
+"""The training error message of the Tavus documentation's own example."""
+
+_STOCK_VOICES = (
+    ("anna", ("female", "en")),
+    ("ben", ("male", "en")),
+    ("chloe", ("female", "fr")),
+    ("daniel", ("male", "en")),
+    ("emma", ("female", "en")),
+)
+
+
+class State:
+    """Replicas, conversations and voices of one fake Tavus account.
+
+    Attributes:
+        training_time: Seconds that replicas created from now on spend training.
+    """
+
+    def __init__(self, clock: Callable[[], float], rng: random.Random) -> None:
+        """Create the state with the stock voices; ``clock`` gives monotonic seconds."""
+        self._clock = clock
+        self._rng = rng
+        self._epoch = time.time() - clock()
+        self._issued: set[str] = set()
+        self._seq = 0
+        self._replicas: dict[str, Replica] = {}
+        self._training: set[str] = set()
+        self._failing: list[tuple[str, str]] = []
+        self._voices: dict[str, dict[str, Any]] = {}
+        self._conversations: dict[str, Conversation] = {}
+        self.training_time = 1.0
+        for name, tags in _STOCK_VOICES:
+            self.add_voice(name, tags)
+
+    def _new_id(self, prefix: str, digits: int) -> str:
+        while True:
+            new = f"{prefix}{self._rng.getrandbits(4 * digits):0{digits}x}"
+            if new not in self._issued:
+                self._issued.add(new)
+                return new
+
+    # Replicas
+
+    def add_replica(
+        self, name: str, kind: str, model: str, status: str, error: str | None
+    ) -> str:
+        """Store a replica whose training is already over; return its id."""
+        replica = self._store_replica(name, kind, model, 0.0, {})
+        replica.status, replica.error_message = status, error
+        replica.progress = 100 if status == "completed" else 0
+        return replica.replica_id
+
+    def _store_replica(
+        self,
+        name: str | None,
+        kind: str,
+        model: str,
+        span: float,
+        request: dict[str, Any],
+    ) -> Replica:
+        new_id, now = self._new_id("r", 10), self._clock()
+        self._seq += 1
+        name = name or f"Replica {new_id}"
+        replica = Replica(new_id, self._seq, name, kind, model, now, now, span, request)
+        self._replicas[new_id] = replica
+        return replica
+
+    def create_replica(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate a Create Replica body, start training, return the 200 body."""
+        video = optional(body, "train_video_url", str)
+        image = optional(body, "train_image_url", str)
+        voice = optional(body, "voice_name", str)
+        if not video and not image:
+            raise bad_request(
+                "Either train_video_url or train_image_url must be provided."
+            )
+        if video and image:
+            raise bad_request("Provide only one of train_video_url or train_image_url.")
+        if image and not voice:
+            raise bad_request(
+                "voice_name is required when train_image_url is provided."
+            )
+        if voice is not None and voice.lower() not in self._voices:
+            raise bad_request("Invalid voice_name")
+        for key in ("replica_name", "consent_video_url", "callback_url"):
+            optional(body, key, str)
+        optional(body, "auto_fix_training_image", bool)
+        properties = optional(body, "properties", dict) or {}
+        optional(properties, "background_green_screen", bool)
+        model_name = optional(body, "model_name", str) or "phoenix-4"
+        replica = self._store_replica(
+            body.get("replica_name"), "user", model_name, self.training_time, dict(body)
+        )
+        self._training.add(replica.replica_id)
+        return {"replica_id": replica.replica_id, "status": "started"}
+
+    def _replica(self, replica_id: str) -> Replica:
+        replica = self._replicas.get(replica_id)
+        if replica is None:
+            raise bad_request("Invalid replica_id")
+        if replica_id in self._training:
+            due = replica.created + replica.training_time
+            if self._clock() >= due:
+                self._settle(replica, due)
+        return replica
+
+    def _settle(self, replica: Replica, at: float) -> None:
+        self._training.discard(replica.replica_id)
+        message = self._failure(replica)
+        if message is None:
+            replica.status, replica.progress = "completed", 100
+        else:
+            replica.status, replica.error_message = "error", message
+            replica.progress = self._progress(replica, at)
+        replica.updated = max(replica.updated, at)
+
+    def _failure(self, replica: Replica) -> str | None:
+        haystacks = (
+            replica.request.get("train_video_url") or "",
+            replica.request.get("train_image_url") or "",
+            replica.replica_name,
+        )
+        for substring, message in self._failing:
+            if any(substring in text for text in haystacks):
+                return message
+        return None
+
+    @staticmethod
+    def _progress(replica: Replica, at: float) -> int:
+        if replica.training_time <= 0:
+            return 99
+        return min(99, math.floor(100 * (at - replica.created) / replica.training_time))
+
+    def _replica_wire(
+        self, replica: Replica, *, verbose: bool, full: bool
+    ) -> dict[str, Any]:
+        progress = replica.progress
+        if replica.replica_id in self._training:
+            progress = self._progress(replica, self._clock())
+        return replica_wire(replica, progress, self._epoch, verbose=verbose, full=full)
+
+    def get_replica(self, replica_id: str, query: Query) -> dict[str, Any]:
+        """The Get Replica body; 400 ``Invalid replica_id`` when unknown or deleted."""
+        replica = self._replica(replica_id)
+        return self._replica_wire(replica, verbose=flag(query, "verbose"), full=True)
+
+    def list_replicas(self, query: Query) -> dict[str, Any]:
+        """The List Replicas body: one page of matches in creation order."""
+        verbose = flag(query, "verbose")
+        kind = choice(query, "replica_type", ("user", "system"))
+        model_name, ids = query.get("model_name"), query.get("replica_ids")
+        if ids is None:
+            pool: Iterable[Replica] = self._replicas.values()
+        else:
+            found = (self._replicas.get(i) for i in dict.fromkeys(ids.split(",")))
+            pool = sorted((r for r in found if r is not None), key=lambda r: r.seq)
+        matches = [
+            r
+            for r in pool
+            if (kind is None or r.replica_type == kind)
+            and (model_name is None or r.model_name == model_name)
+        ]
+        page = paginate(matches, query)[0]
+        data = [
+            self._replica_wire(self._replica(r.replica_id), verbose=verbose, full=False)
+            for r in page
+        ]
+        return {"data": data, "total_count": len(matches)}
+
+    def rename_replica(self, replica_id: str, body: Mapping[str, Any]) -> None:
+        """Rename a replica; 400 when ``replica_name`` is missing or empty."""
+        replica = self._replica(replica_id)
+        name = optional(body, "replica_name", str)
+        if not name:
+            raise bad_request("replica_name is required")
+        replica.replica_name, replica.updated = name, self._clock()
+
+    def delete_replica(self, replica_id: str, query: Query) -> None:
+        """Delete a replica (``hard`` is validated); it vanishes from get and list."""
+        flag(query, "hard")
+        self._replica(replica_id)
+        del self._replicas[replica_id]
+        self._training.discard(replica_id)
+
+    def check_replica(self, replica_id: str) -> None:
+        """Raise the 400 ``Invalid replica_id`` when the replica is unknown."""
+        self._replica(replica_id)
+
+    def mark_failing(self, substring: str, message: str) -> None:
+        """Fail replicas still training, or created later, that contain ``substring``.
+
+        Training that was already due ends before the rule is added, so the rule
+        never rewrites a finished outcome.
+        """
+        for replica_id in list(self._training):
+            self._replica(replica_id)
+        self._failing.append((substring, message))
+
+    def finish_training(self, replica_id: str | None) -> None:
+        """Settle one replica's training (``KeyError`` if unknown), or all, now."""
+        if replica_id is not None and replica_id not in self._replicas:
+            raise KeyError(replica_id)
+        ids = list(self._training) if replica_id is None else [replica_id]
+        now = self._clock()
+        for one in ids:
+            replica = self._replica(one)
+            if one in self._training:
+                self._settle(replica, now)
+
+    # Voices
+
+    def add_voice(
+        self, voice_name: str, tags: Sequence[str], replica_id: str | None = None
+    ) -> None:
+        """Add (or replace) a stock voice; a missing ``replica_id`` gets a new one."""
+        self._voices[voice_name.lower()] = voice_wire(
+            voice_name, tags, replica_id or self._new_id("r", 10)
+        )
+
+    def list_voices(self, query: Query) -> dict[str, Any]:
+        """The List Voices body, filtered, sorted by name and paginated."""
+        needle, tag = query.get("search", "").lower(), query.get("tag", "").lower()
+        descending = choice(query, "sort", ("asc", "desc")) == "desc"
+        matches = [
+            voice
+            for key, voice in sorted(self._voices.items(), reverse=descending)
+            if needle in key
+            and (not tag or tag in {t["tag_name"].lower() for t in voice["tags"]})
+        ]
+        page, limit, number = paginate(matches, query, 100)
+        return {
+            "data": deepcopy(page),
+            "total_count": len(matches),
+            "page": number,
+            "limit": limit,
+        }
+
+    # Conversations
+
+    def create_conversation(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate a Create Conversation body, store it, return the 200 body."""
+        replica_id = optional(body, "replica_id", str)
+        persona_id = optional(body, "persona_id", str)
+        if not replica_id and not persona_id:
+            raise bad_request("Either replica_id or persona_id must be provided.")
+        if replica_id:
+            status = self._replica(replica_id).status
+            if status != "completed":
+                raise bad_request(
+                    f"Replica {replica_id} is not ready (status: {status})."
+                )
+        for key in ("conversation_name", "callback_url", "custom_greeting"):
+            optional(body, key, str)
+        test_mode = optional(body, "test_mode", bool) or False
+        properties = optional(body, "properties", dict) or {}
+        require_auth = bool(
+            optional(body, "require_auth", bool)
+            or optional(properties, "require_auth", bool)
+        )
+        conversation_id, now = self._new_id("c", 12), self._clock()
+        name = body.get("conversation_name") or f"Conversation {conversation_id}"
+        token = f"eyJfake.{self._new_id('', 32)}" if require_auth else None
+        status = "ended" if test_mode else "active"
+        conversation = Conversation(
+            conversation_id, name, status, now, now, token, body
+        )
+        self._conversations[conversation_id] = conversation
+        return created_conversation_wire(conversation, self._epoch)
+
+    def _conversation(self, conversation_id: str) -> Conversation:
+        conversation = self._conversations.get(conversation_id)
+        if conversation is None:
+            raise bad_request("Invalid conversation_id")
+        return conversation
+
+    def get_conversation(self, conversation_id: str, query: Query) -> dict[str, Any]:
+        """The Get Conversation body; 400 ``Invalid conversation_id`` when unknown."""
+        conversation = self._conversation(conversation_id)
+        return conversation_wire(
+            conversation, self._epoch, verbose=flag(query, "verbose")
+        )
+
+    def list_conversations(self, query: Query) -> dict[str, Any]:
+        """The List Conversations body: one page of matches in creation order."""
+        status = choice(query, "status", ("active", "ended"))
+        matches = [
+            c for c in self._conversations.values() if status in (None, c.status)
+        ]
+        page = paginate(matches, query)[0]
+        data = [conversation_wire(c, self._epoch, verbose=False) for c in page]
+        return {"data": data, "total_count": len(matches)}
+
+    def end_conversation(self, conversation_id: str) -> None:
+        """End a conversation (no-op when already ended); 400 when unknown."""
+        conversation = self._conversation(conversation_id)
+        if conversation.status != "ended":
+            conversation.status = "ended"
+            conversation.ended = conversation.updated = self._clock()
+
+    def delete_conversation(self, conversation_id: str, query: Query) -> None:
+        """Delete a conversation (``hard`` is validated); it vanishes from get/list."""
+        flag(query, "hard")
+        self._conversation(conversation_id)
+        del self._conversations[conversation_id]

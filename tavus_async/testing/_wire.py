@@ -1,0 +1,214 @@
+"""Request checks and JSON wire shapes of the fake Tavus server's records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from tavus_async.testing._faults import bad_request
+
+
+__all__ = [
+    "Conversation",
+    "Query",
+    "Replica",
+    "choice",
+    "conversation_wire",
+    "created_conversation_wire",
+    "flag",
+    "optional",
+    "paginate",
+    "replica_wire",
+    "voice_wire",
+]
+
+Query = Mapping[str, str]
+"""The query string of a request."""
+
+_MEDIA = "https://fake.tavus.io"
+_T = TypeVar("_T")
+_CREATED_KEYS = (
+    *("conversation_id", "conversation_name", "conversation_url"),
+    *("status", "callback_url", "created_at"),
+)
+
+
+@attrs.define
+class Replica:
+    """A stored replica; ``created`` and ``updated`` are clock seconds."""
+
+    replica_id: str
+    seq: int
+    replica_name: str
+    replica_type: str
+    model_name: str
+    created: float
+    updated: float
+    training_time: float
+    request: dict[str, Any]
+    status: str = "started"
+    progress: int = 0
+    error_message: str | None = None
+
+
+@attrs.define
+class Conversation:
+    """A stored conversation; ``created``, ``updated``, ``ended`` are clock seconds."""
+
+    conversation_id: str
+    conversation_name: str
+    status: str
+    created: float
+    updated: float
+    meeting_token: str | None
+    request: dict[str, Any]
+    ended: float | None = None
+
+
+# Request checks
+
+
+def optional(body: Mapping[str, Any], key: str, kind: type) -> Any:
+    """``body[key]``, or ``None`` when absent or null; 400 when not a ``kind``."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise bad_request(f"Invalid {key}")
+    return value
+
+
+def _int(query: Query, name: str, default: int, top: int | None = None) -> int:
+    try:
+        value = int(query.get(name, default))
+    except ValueError:
+        raise bad_request(f"{name} must be an integer") from None
+    if value < 1 or (top is not None and value > top):
+        raise bad_request(f"{name} must be " + (f"1 to {top}" if top else "at least 1"))
+    return value
+
+
+def choice(query: Query, name: str, choices: Sequence[str]) -> str | None:
+    """The lowercased query parameter ``name``, if given; 400 unless in ``choices``."""
+    raw = query.get(name)
+    if raw is not None and raw.lower() not in choices:
+        raise bad_request(f"{name} must be one of: {', '.join(choices)}")
+    return None if raw is None else raw.lower()
+
+
+def flag(query: Query, name: str) -> bool:
+    """Whether the boolean query parameter ``name`` is ``true``; 400 if not a bool."""
+    return choice(query, name, ("true", "false")) == "true"
+
+
+def paginate(
+    items: list[_T], query: Query, top: int | None = None
+) -> tuple[list[_T], int, int]:
+    """The page of ``items`` that ``limit`` and ``page`` ask for, and those two."""
+    limit, page = _int(query, "limit", 10, top), _int(query, "page", 1)
+    return items[(page - 1) * limit : page * limit], limit, page
+
+
+# Wire shapes
+
+
+def _iso(epoch: float, moment: float) -> str:
+    wall = datetime.fromtimestamp(epoch + moment, tz=UTC)
+    return wall.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def replica_wire(
+    replica: Replica, progress: int, epoch: float, *, verbose: bool, full: bool
+) -> dict[str, Any]:
+    """The JSON of ``replica``: ``full`` as Get Replica, else as List Replicas.
+
+    ``epoch`` is the wall time of clock zero.
+    """
+    wire: dict[str, Any] = {
+        "replica_id": replica.replica_id,
+        "replica_name": replica.replica_name,
+        "thumbnail_video_url": (
+            f"{_MEDIA}/replicas/{replica.replica_id}/thumbnail.mp4"
+            if replica.status == "completed"
+            else None
+        ),
+        "training_progress": f"{progress}/100",
+        "status": replica.status,
+        "created_at": _iso(epoch, replica.created),
+    }
+    if full:
+        wire["updated_at"] = _iso(epoch, replica.updated)
+        wire["error_message"] = replica.error_message
+    if verbose:
+        wire["replica_type"] = replica.replica_type
+    wire["model_name"] = replica.model_name
+    return wire
+
+
+def voice_wire(voice_name: str, tags: Sequence[str], replica_id: str) -> dict[str, Any]:
+    """The JSON of a stock voice, as List Voices returns it."""
+    return {
+        "voice_name": voice_name,
+        "replica_id": replica_id,
+        "audio_url": f"{_MEDIA}/voices/{voice_name}.mp3",
+        "tags": [{"tag_name": tag} for tag in tags],
+    }
+
+
+def conversation_wire(
+    c: Conversation, epoch: float, *, verbose: bool
+) -> dict[str, Any]:
+    """The JSON of a conversation, with its events when ``verbose``."""
+    wire: dict[str, Any] = {
+        "conversation_id": c.conversation_id,
+        "conversation_name": c.conversation_name,
+        "conversation_url": f"https://tavus.daily.co/{c.conversation_id}",
+        "callback_url": c.request.get("callback_url"),
+        "status": c.status,
+        "replica_id": c.request.get("replica_id") or None,
+        "persona_id": c.request.get("persona_id") or None,
+        "created_at": _iso(epoch, c.created),
+        "updated_at": _iso(epoch, c.updated),
+    }
+    if verbose:
+        wire["events"] = _events(c, epoch)
+    return wire
+
+
+def created_conversation_wire(c: Conversation, epoch: float) -> dict[str, Any]:
+    """The JSON that Create Conversation returns for ``c``."""
+    full = conversation_wire(c, epoch, verbose=False)
+    wire = {key: full[key] for key in _CREATED_KEYS}
+    if c.meeting_token is not None:
+        wire["meeting_token"] = c.meeting_token
+    return wire
+
+
+def _events(c: Conversation, epoch: float) -> list[dict[str, Any]]:
+    if c.request.get("test_mode"):
+        return []
+    events: list[dict[str, Any]] = [
+        {"event_type": "system.replica_joined", "timestamp": _iso(epoch, c.created)}
+    ]
+    if c.ended is None:
+        return events
+    start = epoch + c.created
+    greeting = c.request.get("custom_greeting") or "Hi there! How can I help you today?"
+    transcript = [
+        {"role": "assistant", "content": greeting, "timestamp": start + 1.0,
+         "seconds_from_start": 1.0, "duration": 2.0},
+        {"role": "user", "content": "Just testing.", "timestamp": start + 4.0,
+         "seconds_from_start": 4.0, "duration": 1.0},
+    ]  # fmt: skip
+    ended = _iso(epoch, c.ended)
+    reason = {"reason": "end_conversation_endpoint_hit"}
+    return [
+        *events,
+        {"event_type": "system.shutdown", "timestamp": ended, "properties": reason},
+        {
+            "event_type": "application.transcription_ready",
+            "timestamp": ended,
+            "properties": {"transcript": transcript},
+        },
+    ]
