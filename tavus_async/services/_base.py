@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from tavus_async import _http
 from tavus_async.errors import DecodeError
 from tavus_async.types import Page
+from tavus_async.types import _validate as v
 
 
 T = TypeVar("T")
@@ -16,6 +17,25 @@ T = TypeVar("T")
 _log = logging.getLogger("tavus_async")
 
 DEFAULT_PAGE_SIZE = 100
+
+
+def by_id(
+    method: str,
+    resource: str,
+    id_field: str,
+    resource_id: object,
+    *rest: str,
+    params: Mapping[str, Any] | None = None,
+    body: bytes | None = None,
+) -> _http.Request:
+    """A request on one resource, such as ``GET v2/replicas/{id}``, id checked first."""
+    checked = v.require_id(id_field, resource_id)
+    return _http.Request(
+        method=method,
+        path=_http.path(resource, checked, *rest),
+        params=_http.query(**(params or {})),
+        body=body,
+    )
 
 
 async def call(requester: _http.Requester, request: _http.Request, cls: type[T]) -> T:

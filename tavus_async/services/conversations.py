@@ -7,7 +7,7 @@ from typing import Literal
 
 from tavus_async import _http, _serde
 from tavus_async.errors import ValidationError
-from tavus_async.services._base import DEFAULT_PAGE_SIZE, call, paginate
+from tavus_async.services._base import DEFAULT_PAGE_SIZE, by_id, call, paginate
 from tavus_async.types import (
     Conversation,
     ConversationPage,
@@ -19,6 +19,7 @@ from tavus_async.types import _validate as v
 
 __all__ = ["ConversationsService"]
 
+_PATH = "conversations"
 _STATUSES = (ConversationStatus.ACTIVE.value, ConversationStatus.ENDED.value)
 
 StatusFilter = ConversationStatus | Literal["active", "ended"] | None
@@ -70,12 +71,8 @@ class ConversationsService:
             ValidationError: An empty or malformed id.
             BadRequestError: Tavus does not know the id.
         """
-        v.require_id("conversation_id", conversation_id)
-        req = _http.Request(
-            method="GET",
-            path=_http.path("conversations", conversation_id),
-            params=_http.query(verbose=verbose or None),
-        )
+        params = {"verbose": verbose or None}
+        req = by_id("GET", _PATH, "conversation_id", conversation_id, params=params)
         return await call(self._requester, req, Conversation)
 
     async def list(
@@ -130,10 +127,7 @@ class ConversationsService:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
         """
-        v.require_id("conversation_id", conversation_id)
-        req = _http.Request(
-            method="POST", path=_http.path("conversations", conversation_id, "end")
-        )
+        req = by_id("POST", _PATH, "conversation_id", conversation_id, "end")
         await self._requester.send(req)
 
     async def delete(self, conversation_id: str, *, hard: bool = False) -> None:
@@ -147,10 +141,6 @@ class ConversationsService:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
         """
-        v.require_id("conversation_id", conversation_id)
-        req = _http.Request(
-            method="DELETE",
-            path=_http.path("conversations", conversation_id),
-            params=_http.query(hard=hard or None),
-        )
+        params = {"hard": hard or None}
+        req = by_id("DELETE", _PATH, "conversation_id", conversation_id, params=params)
         await self._requester.send(req)

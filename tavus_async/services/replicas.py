@@ -7,7 +7,7 @@ from typing import Literal
 
 from tavus_async import _http, _serde
 from tavus_async.errors import ValidationError
-from tavus_async.services._base import DEFAULT_PAGE_SIZE, call, paginate
+from tavus_async.services._base import DEFAULT_PAGE_SIZE, by_id, call, paginate
 from tavus_async.types import (
     CreatedReplica,
     CreateReplicaRequest,
@@ -75,12 +75,8 @@ class ReplicasService:
             ValidationError: ``replica_id`` is empty or malformed.
             BadRequestError: Tavus does not know the id ("Invalid replica_id").
         """
-        v.require_id("replica_id", replica_id)
-        req = _http.Request(
-            method="GET",
-            path=_http.path("replicas", replica_id),
-            params=_http.query(verbose=verbose or None),
-        )
+        params = {"verbose": verbose or None}
+        req = by_id("GET", "replicas", "replica_id", replica_id, params=params)
         return await call(self._requester, req, Replica)
 
     async def list(
@@ -176,12 +172,9 @@ class ReplicasService:
             ValidationError: An empty id or name.
             BadRequestError: Tavus does not know the id.
         """
-        v.require_id("replica_id", replica_id)
         v.require_text("replica_name", replica_name)
         body = _serde.dumps(self._requester.converter, {"replica_name": replica_name})
-        req = _http.Request(
-            method="PATCH", path=_http.path("replicas", replica_id, "name"), body=body
-        )
+        req = by_id("PATCH", "replicas", "replica_id", replica_id, "name", body=body)
         await self._requester.send(req)
 
     async def delete(self, replica_id: str, *, hard: bool = False) -> None:
@@ -195,12 +188,8 @@ class ReplicasService:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
         """
-        v.require_id("replica_id", replica_id)
-        req = _http.Request(
-            method="DELETE",
-            path=_http.path("replicas", replica_id),
-            params=_http.query(hard=hard or None),
-        )
+        params = {"hard": hard or None}
+        req = by_id("DELETE", "replicas", "replica_id", replica_id, params=params)
         await self._requester.send(req)
 
 
