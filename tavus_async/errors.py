@@ -183,7 +183,9 @@ class APIStatusError(APIError):
         self.body = body
         self.request_id = request_id
         self.retry_after = retry_after
-        self.headers: Mapping[str, str] = dict(headers or {})
+        self.headers: Mapping[str, str] = {
+            name.lower(): value for name, value in (headers or {}).items()
+        }
 
     def __str__(self) -> str:
         where = f"{self.method} {self.url}"

@@ -124,6 +124,9 @@ class AiohttpTransport:
     ) -> Response:
         """Perform one exchange and read the whole answer.
 
+        Redirects are not followed: aiohttp would forward ``x-api-key`` to
+        whatever host a redirect names. A 3xx becomes an ``APIStatusError``.
+
         Raises:
             APITimeoutError: A connect, read or total timeout.
             APIConnectionError: Any other failure without an HTTP answer.
@@ -139,7 +142,12 @@ class AiohttpTransport:
             aiohttp_timeout = self._timeouts[timeout] = _client_timeout(timeout)
         try:
             async with self.session.request(
-                method, url, headers=headers, data=body, timeout=aiohttp_timeout
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=aiohttp_timeout,
+                allow_redirects=False,
             ) as answer:
                 content = await answer.read()
                 return Response(

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 import tavus_async
 from tavus_async import (
+    APIStatusError,
     AuthenticationError,
     ClientState,
     ClientStateError,
+    RateLimitError,
     TavusClient,
     Timeout,
     ValidationError,
     create_session,
 )
-from tavus_async.testing import FakeTavus
+from tavus_async.testing import FakeTavus, Fault
 
 
 def test_no_api_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,3 +235,55 @@ async def test_key_never_logged(
     assert "-> 200" in text
     assert "-> 400" in text
     assert "(attempt 1)" in text
+
+
+async def test_redirects_are_not_followed() -> None:
+    """A redirect is an error, never followed: the key must not reach another host."""
+    seen: list[str] = []
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("x-api-key", ""))
+        return web.json_response({"replica_id": "r1", "status": "started"})
+
+    async with serve(web.get("/{tail:.*}", elsewhere)) as other:
+
+        async def redirect(request: web.Request) -> web.Response:
+            raise web.HTTPFound(f"{other}/v2/replicas/r1")
+
+        async with (
+            serve(web.get("/{tail:.*}", redirect)) as origin,
+            TavusClient(api_key="sk-secret", base_url=origin) as client,
+        ):
+            with pytest.raises(APIStatusError) as info:
+                await client.replicas.get("r1")
+
+    assert 302 == info.value.status_code
+    assert [] == seen
+
+
+async def test_error_headers_are_lower_case(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    """Response headers on a status error are looked up by lower-case name."""
+    fake.inject(Fault.http(429, retry_after=1), path="/v2/voices")
+
+    with pytest.raises(RateLimitError) as info:
+        await client.with_options(max_retries=0).voices.list()
+
+    assert "1" == info.value.headers["retry-after"]
+
+
+@contextlib.asynccontextmanager
+async def serve(*routes: web.RouteDef) -> AsyncIterator[str]:
+    """A bare aiohttp app on an ephemeral loopback port."""
+    app = web.Application()
+    app.add_routes(routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
