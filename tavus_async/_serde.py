@@ -170,10 +170,7 @@ def _null_defaults(cls: type) -> frozenset[str]:
     """Fields with a default that a null from the server should not override."""
     names = set()
     for field in attrs.fields(cls):
-        if field.default is attrs.NOTHING:
-            continue
-        default = field.default
-        if isinstance(default, attrs.Factory) or default is not None:  # type: ignore[arg-type]
+        if field.default is not attrs.NOTHING and field.default is not None:
             names.add(field.name)
     return frozenset(names)
 

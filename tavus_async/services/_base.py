@@ -6,8 +6,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from tavus_async import _http
-from tavus_async.errors import DecodeError
+from tavus_async import _http, _serde
+from tavus_async.errors import DecodeError, ValidationError
 from tavus_async.types import Page
 from tavus_async.types import _validate as v
 
@@ -51,6 +51,28 @@ async def call(requester: _http.Requester, request: _http.Request, cls: type[T])
         if not request.idempotent:
             error.mark_may_have_succeeded()
         raise
+
+
+async def create(
+    requester: _http.Requester,
+    resource: str,
+    request: object,
+    request_type: type,
+    cls: type[T],
+) -> T:
+    """POST a create body (billed: not retry-safe) after checking its type."""
+    if not isinstance(request, request_type):
+        raise ValidationError.single(
+            "request",
+            f"must be a {request_type.__name__}, got {type(request).__name__}",
+        )
+    req = _http.Request(
+        method="POST",
+        path=_http.path(resource),
+        body=_serde.dumps(requester.converter, request),
+        idempotent=False,
+    )
+    return await call(requester, req, cls)
 
 
 async def paginate(

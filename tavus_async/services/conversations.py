@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Literal
 
-from tavus_async import _http, _serde
-from tavus_async.errors import ValidationError
-from tavus_async.services._base import DEFAULT_PAGE_SIZE, by_id, call, paginate
+from tavus_async import _http
+from tavus_async.services._base import (
+    DEFAULT_PAGE_SIZE,
+    by_id,
+    call,
+    create,
+    paginate,
+)
 from tavus_async.types import (
     Conversation,
     ConversationPage,
@@ -47,18 +52,9 @@ class ConversationsService:
             ValidationError: ``request`` is not a CreateConversationRequest.
             APIError: The create failed; see ``may_have_succeeded``.
         """
-        if not isinstance(request, CreateConversationRequest):
-            raise ValidationError.single(
-                "request",
-                f"must be a CreateConversationRequest, got {type(request).__name__}",
-            )
-        req = _http.Request(
-            method="POST",
-            path=_http.path("conversations"),
-            body=_serde.dumps(self._requester.converter, request),
-            idempotent=False,
+        return await create(
+            self._requester, _PATH, request, CreateConversationRequest, Conversation
         )
-        return await call(self._requester, req, Conversation)
 
     async def get(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
         """Fetch one conversation.

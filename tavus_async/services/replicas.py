@@ -6,8 +6,13 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Literal
 
 from tavus_async import _http, _serde
-from tavus_async.errors import ValidationError
-from tavus_async.services._base import DEFAULT_PAGE_SIZE, by_id, call, paginate
+from tavus_async.services._base import (
+    DEFAULT_PAGE_SIZE,
+    by_id,
+    call,
+    create,
+    paginate,
+)
 from tavus_async.types import (
     CreatedReplica,
     CreateReplicaRequest,
@@ -53,16 +58,9 @@ class ReplicasService:
             APIError: The create failed. When ``may_have_succeeded`` is set,
                 look the replica up by name before creating it again.
         """
-        if not isinstance(request, CreateReplicaRequest):
-            raise ValidationError.single(
-                "request",
-                f"must be a CreateReplicaRequest, got {type(request).__name__}",
-            )
-        body = _serde.dumps(self._requester.converter, request)
-        req = _http.Request(
-            method="POST", path=_http.path("replicas"), body=body, idempotent=False
+        return await create(
+            self._requester, "replicas", request, CreateReplicaRequest, CreatedReplica
         )
-        return await call(self._requester, req, CreatedReplica)
 
     async def get(self, replica_id: str, *, verbose: bool = False) -> Replica:
         """Fetch one replica.
@@ -224,10 +222,7 @@ class VoicesService:
             ValidationError: A bad page, limit or sort.
         """
         v.require_page(page, limit, max_limit=_MAX_VOICE_LIMIT)
-        if sort not in (None, "asc", "desc"):
-            raise ValidationError.single(
-                "sort", f"must be 'asc' or 'desc', got {sort!r}"
-            )
+        v.require_choice("sort", sort, ("asc", "desc"))
         req = _http.Request(
             method="GET",
             path=_http.path("voices"),
