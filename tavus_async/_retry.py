@@ -126,8 +126,12 @@ class RetryEvent:
 def set_testing(testing: bool) -> None:
     """Turn testing mode on or off: retries still happen but never wait.
 
+    The pause every request of a client makes after a 429 (or a
+    ``Retry-After``) is also computed and logged but not slept. A
+    ``requests_per_second`` budget is still honoured.
+
     Args:
-        testing: True to skip the waits between retries.
+        testing: True to skip the waits between retries and the 429 pauses.
     """
     global _testing
     _testing = testing

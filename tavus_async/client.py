@@ -13,6 +13,7 @@ import attrs
 from cattrs.preconf.json import JsonConverter
 
 from tavus_async import _http, _serde
+from tavus_async._gate import Gate
 from tavus_async._retry import Retrier, RetryPolicy
 from tavus_async.errors import APIConnectionError, ClientStateError, ValidationError
 from tavus_async.services import ConversationsService, ReplicasService, VoicesService
@@ -46,7 +47,7 @@ def _default_converter() -> JsonConverter:
 
 
 class _Core:
-    """What a client and its ``with_options`` views share: the transport and state."""
+    """What a client and its ``with_options`` views share: transport, state, gate."""
 
     def __init__(
         self,
@@ -56,8 +57,10 @@ class _Core:
         session: ClientSession | None,
         connection_limit: int,
         timeout: _http.Timeout,
+        gate: Gate,
     ) -> None:
         self.base_url = base_url
+        self.gate = gate
         self.headers = _http.build_headers(api_key, user_agent())
         self.body_headers = {**self.headers, "Content-Type": "application/json"}
         self.state = ClientState.UNOPENED
@@ -115,6 +118,8 @@ class _Requester:
     async def _attempt(self, request: _http.Request, attempt: int) -> _http.Response:
         core = self.core
         transport = core.open()
+        if await core.gate.wait():
+            transport = core.open()  # the client may have closed while this waited
         url = _http.url_for(core.base_url, request)
         started = time.perf_counter()
         try:
@@ -144,7 +149,10 @@ class _Requester:
             attempt,
         )
         if not 200 <= response.status < 300:
-            raise _http.error_from_response(request.method, response)
+            failure = _http.error_from_response(request.method, response)
+            core.gate.failed(failure, self.retrier.policy)
+            raise failure
+        core.gate.succeeded()
         return response
 
 
@@ -159,6 +167,12 @@ class TavusClient:
     The client makes its aiohttp session inside the running loop on first use
     and closes it in :meth:`aclose`. Pass ``session=`` to share a session your
     application owns (a web backend): the client then never closes it.
+
+    A 429, or a ``Retry-After`` on another error such as a 503, pauses every
+    request of the client and of its ``with_options`` views, not only the one
+    that got it: for the ``Retry-After``, or without one for a backoff that
+    doubles with each 429 since the last success (``initial_delay`` up to
+    ``max_delay`` of the retry policy), never longer than ``max_retry_after``.
 
     Args:
         api_key: Your Tavus API key; defaults to ``$TAVUS_API_KEY``. It is sent
@@ -177,9 +191,14 @@ class TavusClient:
         connection_limit: Connection pool size of the session the client makes.
         retry_policy: Delays and limits of retrying.
         converter: A converter from :func:`make_converter` with hooks of your own.
+        requests_per_second: A budget shared by the client and its
+            ``with_options`` views: requests (retries included) leave at least
+            ``1 / requests_per_second`` seconds apart, without bursts. None
+            (the default) sets no budget.
 
     Raises:
-        ValidationError: No API key, a bad base URL, timeout or retry setting.
+        ValidationError: No API key, a bad base URL, timeout, retry setting or
+            ``requests_per_second``.
 
     Attributes:
         replicas: :class:`ReplicasService`, ``/v2/replicas``.
@@ -199,6 +218,7 @@ class TavusClient:
         connection_limit: int = 100,
         retry_policy: RetryPolicy | None = None,
         converter: JsonConverter | None = None,
+        requests_per_second: float | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("TAVUS_API_KEY")
         if not key or not key.strip():
@@ -215,6 +235,7 @@ class TavusClient:
                 "connection_limit", f"must be an integer >= 1, got {connection_limit!r}"
             )
         timeout_ = _http.Timeout.of(timeout)
+        gate = Gate(requests_per_second)
         core = _Core(
             api_key=key.strip(),
             base_url=_http.normalize_base_url(
@@ -223,6 +244,7 @@ class TavusClient:
             session=session,
             connection_limit=connection_limit,
             timeout=timeout_,
+            gate=gate,
         )
         self._bind(
             _Requester(core, converter or _default_converter(), timeout_, policy)
@@ -243,9 +265,9 @@ class TavusClient:
     ) -> TavusClient:
         """A view of this client with other per-call settings.
 
-        The view shares this client's session and lifecycle: closing either
-        closes both. Use it for one call, such as
-        ``client.with_options(max_retries=0).replicas.create(...)``.
+        The view shares this client's session, lifecycle, pauses after a 429
+        and request budget: closing either closes both. Use it for one call,
+        such as ``client.with_options(max_retries=0).replicas.create(...)``.
 
         Args:
             timeout: Replaces the timeout (as for the constructor).
