@@ -1,7 +1,8 @@
 """Test helpers for code that uses tavus_async (and for tavus_async's own tests).
 
 - :class:`FakeTavus`: an in-process Tavus API on 127.0.0.1 with real state,
-  replicas that train over a configurable time, fault injection and a
+  replicas that train over a configurable time or follow scripted
+  :class:`TimelineStep` timelines, a virtual clock, fault injection and a
   request log. Point a :class:`~tavus_async.TavusClient` at ``fake.url``.
 - :func:`set_testing`: retries still happen but never wait, so a suite that
   provokes 429s and 503s stays fast. :func:`capture_retries` records the
@@ -22,6 +23,7 @@ Example (pytest with pytest-asyncio)::
 from tavus_async._retry import RetryEvent, capture_retries, is_testing, set_testing
 from tavus_async.testing._fake import FakeTavus
 from tavus_async.testing._faults import Fault, RecordedRequest
+from tavus_async.testing._timeline import TimelineStep
 
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Fault",
     "RecordedRequest",
     "RetryEvent",
+    "TimelineStep",
     "capture_retries",
     "is_testing",
     "set_testing",

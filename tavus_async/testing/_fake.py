@@ -20,14 +20,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 import attrs
 from aiohttp import web
 
+from tavus_async.testing._control import StateControls
 from tavus_async.testing._faults import (
     ApiError,
     Fault,
@@ -37,7 +37,6 @@ from tavus_async.testing._faults import (
     render_fault,
 )
 from tavus_async.testing._handlers import add_routes
-from tavus_async.testing._state import DURATION_ERROR, State
 
 
 __all__ = ["FakeTavus"]
@@ -53,17 +52,18 @@ def _parse_json(raw: bytes) -> Any:
         return None
 
 
-class FakeTavus:
+class FakeTavus(StateControls):
     """A fake Tavus API server for tests, bound to a real loopback socket.
 
     Use it as an async context manager (or call :meth:`start` and :meth:`close`)
     and point a client at :attr:`url` with :attr:`api_key`. It starts with five
     stock voices (anna, ben, chloe, daniel, emma) and no replicas.
 
-    Time: the fake's clock is the event loop's time plus the offset added by
-    :meth:`advance`. Replicas created through the API train for
-    :attr:`training_time` seconds of that clock; their status and progress are
-    computed when read.
+    Time: the fake's clock (:meth:`clock`) is the event loop's time plus the
+    offset added by :meth:`advance` and :meth:`sleep`. Replicas created through
+    the API train for :attr:`training_time` seconds of that clock; replicas given
+    a timeline (:meth:`set_timeline`) follow its steps instead. Status and
+    progress are computed when a replica is read.
 
     Attributes:
         requests: Every request received, in arrival order, including faulted,
@@ -88,24 +88,15 @@ class FakeTavus:
             port: Port to bind; 0 picks a free one.
             seed: Seed for generated ids and random faults; ``None`` is random.
         """
+        super().__init__(training_time=training_time, seed=seed)
         self._api_key = api_key
         self._host = host
         self._port = port
-        self._offset = 0.0
         self._faults = FaultPlan(random.Random(seed))
-        self._state = State(self._now, random.Random(seed))
-        self.training_time = training_time
         self.requests: list[RecordedRequest] = []
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._closing = asyncio.Event()
-
-    def _now(self) -> float:
-        try:
-            base = asyncio.get_running_loop().time()
-        except RuntimeError:
-            base = time.monotonic()
-        return base + self._offset
 
     # Lifecycle
 
@@ -165,84 +156,6 @@ class FakeTavus:
     def api_key(self) -> str:
         """The API key the fake accepts."""
         return self._api_key
-
-    # State seeding and inspection
-
-    def add_replica(
-        self,
-        *,
-        replica_name: str = "Stock replica",
-        replica_type: str = "system",
-        status: str = "completed",
-        model_name: str = "phoenix-3",
-        error_message: str | None = None,
-    ) -> str:
-        """Add a replica whose training is already over; return its new id."""
-        return self._state.add_replica(
-            replica_name, replica_type, model_name, status, error_message
-        )
-
-    def add_voice(
-        self,
-        voice_name: str,
-        *,
-        tags: Sequence[str] = (),
-        replica_id: str | None = None,
-    ) -> None:
-        """Add a stock voice (replacing one of the same name, case-insensitive).
-
-        ``replica_id`` defaults to a newly generated id.
-        """
-        self._state.add_voice(voice_name, tags, replica_id)
-
-    def replica(self, replica_id: str) -> dict[str, Any]:
-        """The current wire JSON of a replica (verbose); ``KeyError`` if unknown."""
-        try:
-            return self._state.get_replica(replica_id, {"verbose": "true"})
-        except ApiError:
-            raise KeyError(replica_id) from None
-
-    def conversation(self, conversation_id: str) -> dict[str, Any]:
-        """The current wire JSON of a conversation (verbose); ``KeyError`` if not."""
-        try:
-            return self._state.get_conversation(conversation_id, {"verbose": "true"})
-        except ApiError:
-            raise KeyError(conversation_id) from None
-
-    # Training control
-
-    @property
-    def training_time(self) -> float:
-        """Seconds (at least 0) that replicas created from now on spend training."""
-        return self._state.training_time
-
-    @training_time.setter
-    def training_time(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError(f"training_time must be at least 0, got {seconds}")
-        self._state.training_time = seconds
-
-    def mark_failing(
-        self, substring: str, *, error_message: str = DURATION_ERROR
-    ) -> None:
-        """Make training fail for replicas matching ``substring``.
-
-        A replica still training now, or created later, whose ``train_video_url``,
-        ``train_image_url`` or ``replica_name`` contains ``substring`` ends in
-        status ``"error"`` with ``error_message``. Replicas whose training was
-        already due are settled first and keep their outcome.
-        """
-        self._state.mark_failing(substring, error_message)
-
-    def advance(self, seconds: float) -> None:
-        """Move the fake's clock forward by ``seconds`` (at least 0)."""
-        if seconds < 0:
-            raise ValueError(f"cannot move the clock backwards by {seconds}")
-        self._offset += seconds
-
-    def finish_training(self, replica_id: str | None = None) -> None:
-        """End the training of one replica (``KeyError`` if unknown) or of all, now."""
-        self._state.finish_training(replica_id)
 
     # Faults
 

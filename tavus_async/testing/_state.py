@@ -1,9 +1,9 @@
 """In-memory state of the fake Tavus server: replicas, conversations and voices.
 
 Pure Python, no I/O. Every method takes and returns wire-shaped dicts and raises
-:class:`ApiError` for what the real API answers with a 400. Replica training is
-computed lazily from the injected clock when a replica is read, so no background
-work runs however many replicas exist.
+:class:`ApiError` for what the real API answers with a 400. Replica training and
+scripted timelines are computed lazily from the injected clock when a replica is
+read, so no background work runs however many replicas exist.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from copy import deepcopy
 from typing import Any
 
 from tavus_async.testing._faults import bad_request
+from tavus_async.testing._timeline import Timeline, TimelineStep
 from tavus_async.testing._wire import (
     Conversation,
     Query,
@@ -53,6 +54,7 @@ class State:
 
     Attributes:
         training_time: Seconds that replicas created from now on spend training.
+        ignore_list_filter: Whether List Replicas ignores ``replica_ids``.
     """
 
     def __init__(self, clock: Callable[[], float], rng: random.Random) -> None:
@@ -64,10 +66,13 @@ class State:
         self._seq = 0
         self._replicas: dict[str, Replica] = {}
         self._training: set[str] = set()
+        self._timelines: dict[str, Timeline] = {}
+        self._hidden: set[str] = set()
         self._failing: list[tuple[str, str]] = []
         self._voices: dict[str, dict[str, Any]] = {}
         self._conversations: dict[str, Conversation] = {}
         self.training_time = 1.0
+        self.ignore_list_filter = False
         for name, tags in _STOCK_VOICES:
             self.add_voice(name, tags)
 
@@ -81,12 +86,21 @@ class State:
     # Replicas
 
     def add_replica(
-        self, name: str, kind: str, model: str, status: str, error: str | None
+        self,
+        name: str,
+        kind: str,
+        model: str,
+        status: str,
+        error: str | None,
+        steps: Sequence[TimelineStep] | None,
     ) -> str:
-        """Store a replica whose training is already over; return its id."""
+        """Store a settled replica that then follows ``steps`` if any; return its id."""
+        timeline = None if steps is None else Timeline(steps, self._clock())
         replica = self._store_replica(name, kind, model, 0.0, {})
         replica.status, replica.error_message = status, error
         replica.progress = 100 if status == "completed" else 0
+        if timeline is not None:
+            self._timelines[replica.replica_id] = timeline
         return replica.replica_id
 
     def _store_replica(
@@ -137,10 +151,14 @@ class State:
         replica = self._replicas.get(replica_id)
         if replica is None:
             raise bad_request("Invalid replica_id")
+        now = self._clock()
         if replica_id in self._training:
             due = replica.created + replica.training_time
-            if self._clock() >= due:
+            if now >= due:
                 self._settle(replica, due)
+        timeline = self._timelines.get(replica_id)
+        if timeline is not None and timeline.apply(replica, now):
+            del self._timelines[replica_id]
         return replica
 
     def _settle(self, replica: Replica, at: float) -> None:
@@ -188,7 +206,7 @@ class State:
         verbose = flag(query, "verbose")
         kind = choice(query, "replica_type", ("user", "system"))
         model_name, ids = query.get("model_name"), query.get("replica_ids")
-        if ids is None:
+        if ids is None or self.ignore_list_filter:
             pool: Iterable[Replica] = self._replicas.values()
         else:
             found = (self._replicas.get(i) for i in dict.fromkeys(ids.split(",")))
@@ -196,7 +214,8 @@ class State:
         matches = [
             r
             for r in pool
-            if (kind is None or r.replica_type == kind)
+            if r.replica_id not in self._hidden
+            and (kind is None or r.replica_type == kind)
             and (model_name is None or r.model_name == model_name)
         ]
         page = paginate(matches, query)[0]
@@ -220,6 +239,8 @@ class State:
         self._replica(replica_id)
         del self._replicas[replica_id]
         self._training.discard(replica_id)
+        self._timelines.pop(replica_id, None)
+        self._hidden.discard(replica_id)
 
     def check_replica(self, replica_id: str) -> None:
         """Raise the 400 ``Invalid replica_id`` when the replica is unknown."""
@@ -236,15 +257,46 @@ class State:
         self._failing.append((substring, message))
 
     def finish_training(self, replica_id: str | None) -> None:
-        """Settle one replica's training (``KeyError`` if unknown), or all, now."""
+        """Settle one replica (``KeyError`` if unknown) or all now; timelines jump."""
         if replica_id is not None and replica_id not in self._replicas:
             raise KeyError(replica_id)
-        ids = list(self._training) if replica_id is None else [replica_id]
+        ids = (
+            [*self._training, *self._timelines] if replica_id is None else [replica_id]
+        )
         now = self._clock()
         for one in ids:
             replica = self._replica(one)
             if one in self._training:
                 self._settle(replica, now)
+            timeline = self._timelines.pop(one, None)
+            if timeline is not None:
+                timeline.finish(replica, now)
+
+    def set_timeline(self, replica_id: str, steps: Sequence[TimelineStep]) -> None:
+        """Make a replica follow ``steps`` from now, from its current state.
+
+        Training in progress stops where it is, and a previous timeline stops at
+        its last due step. ``KeyError`` if unknown, ``ValueError`` for bad steps.
+        """
+        if replica_id not in self._replicas:
+            raise KeyError(replica_id)
+        now = self._clock()
+        timeline = Timeline(steps, now)
+        replica = self._replica(replica_id)
+        if replica_id in self._training:
+            self._training.discard(replica_id)
+            replica.progress = self._progress(replica, now)
+        self._timelines[replica_id] = timeline
+
+    def set_listed(self, replica_ids: Sequence[str], listed: bool) -> None:
+        """Show (``listed``) or hide replicas in lists; ``KeyError`` if any unknown."""
+        for replica_id in replica_ids:
+            if replica_id not in self._replicas:
+                raise KeyError(replica_id)
+        if listed:
+            self._hidden.difference_update(replica_ids)
+        else:
+            self._hidden.update(replica_ids)
 
     # Voices
 

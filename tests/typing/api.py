@@ -29,6 +29,7 @@ from tavus_async.testing import (
     FakeTavus,
     Fault,
     RetryEvent,
+    TimelineStep,
     capture_retries,
     set_testing,
 )
@@ -113,3 +114,15 @@ async def testing_kit() -> None:
         first: RetryEvent = retries[0]
         count: int = fake.count("POST", "/v2/replicas")
         del waits, first, count
+        steps = [
+            TimelineStep(after=0, status="queued"),
+            TimelineStep(after=60.5, status="completed", progress=100),
+        ]
+        replica_id: str = fake.add_replica(status="started", timeline=steps)
+        fake.set_timeline(replica_id, (TimelineStep(after=1, status="error"),))
+        fake.hide_from_list(replica_id)
+        fake.show_in_list(replica_id)
+        fake.ignore_list_filter = not fake.ignore_list_filter
+        await fake.sleep(3600)
+        now: float = fake.clock()
+        del now
