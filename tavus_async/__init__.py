@@ -26,6 +26,8 @@ from tavus_async.errors import (
     TavusError,
     UnprocessableEntityError,
     ValidationError,
+    WatchError,
+    WatchTimeoutError,
 )
 from tavus_async.services import ConversationsService, ReplicasService, VoicesService
 from tavus_async.session import create_session
@@ -39,18 +41,24 @@ from tavus_async.types import (
     CreatedReplica,
     CreateReplicaRequest,
     OpenStrEnum,
+    OutcomeKind,
     Page,
     RecordingStorage,
     Replica,
+    ReplicaOutcome,
     ReplicaPage,
     ReplicaProperties,
     ReplicaStatus,
     ReplicaType,
+    ReplicaUpdate,
     TrainingProgress,
     Voice,
     VoicePage,
     VoiceTag,
+    WatchEvent,
+    WatchStats,
 )
+from tavus_async.watcher import ReplicaSource, ReplicaWatcher
 
 
 __all__ = [
@@ -76,15 +84,20 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "OpenStrEnum",
+    "OutcomeKind",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "RecordingStorage",
     "Replica",
+    "ReplicaOutcome",
     "ReplicaPage",
     "ReplicaProperties",
+    "ReplicaSource",
     "ReplicaStatus",
     "ReplicaType",
+    "ReplicaUpdate",
+    "ReplicaWatcher",
     "ReplicasService",
     "RetryEvent",
     "RetryPolicy",
@@ -98,6 +111,10 @@ __all__ = [
     "VoicePage",
     "VoiceTag",
     "VoicesService",
+    "WatchError",
+    "WatchEvent",
+    "WatchStats",
+    "WatchTimeoutError",
     "create_session",
     "make_converter",
 ]

@@ -8,6 +8,8 @@ module (types, the converter, the HTTP core) can raise these errors.
     TavusError
     ├── ValidationError (ValueError)          bad input, caught before any request
     ├── ClientStateError (RuntimeError)       a closed or twice-opened client
+    ├── WatchError                            a watch ended with replicas not ok
+    │   └── WatchTimeoutError (TimeoutError)  ... and every one of them timed out
     └── APIError                              something went wrong talking to Tavus
         ├── APIConnectionError (ConnectionError)
         │   └── APITimeoutError (TimeoutError)
@@ -31,7 +33,11 @@ original as ``__cause__``. The API key never appears in an error message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+
+if TYPE_CHECKING:
+    from tavus_async.types.watch import ReplicaOutcome
 
 
 __all__ = [
@@ -51,6 +57,8 @@ __all__ = [
     "TavusError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WatchError",
+    "WatchTimeoutError",
 ]
 
 _MAY_HAVE_SUCCEEDED_NOTE = (
@@ -87,6 +95,26 @@ class ValidationError(TavusError, ValueError):
 
 class ClientStateError(TavusError, RuntimeError):
     """The client was used after ``aclose()``, or opened twice."""
+
+
+class WatchError(TavusError):
+    """Raised by ``ReplicaWatcher.wait(raise_on_error=True)`` when a replica is not ok.
+
+    Attributes:
+        outcomes: Every replica's outcome, ok ones included, by replica id.
+        failures: The outcomes that are not ok, by replica id.
+    """
+
+    def __init__(self, message: str, outcomes: Mapping[str, ReplicaOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes: Mapping[str, ReplicaOutcome] = dict(outcomes)
+        self.failures: Mapping[str, ReplicaOutcome] = {
+            key: outcome for key, outcome in outcomes.items() if not outcome.ok
+        }
+
+
+class WatchTimeoutError(WatchError, TimeoutError):
+    """A :class:`WatchError` where every replica that is not ok timed out."""
 
 
 class APIError(TavusError):

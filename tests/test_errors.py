@@ -14,6 +14,8 @@ from tavus_async import (
     DecodeError,
     TavusError,
     ValidationError,
+    WatchError,
+    WatchTimeoutError,
 )
 
 
@@ -26,6 +28,8 @@ from tavus_async import (
         (ValidationError, ValueError),
         (DecodeError, ValueError),
         (ClientStateError, RuntimeError),
+        (WatchTimeoutError, TimeoutError),
+        (WatchTimeoutError, WatchError),
     ],
 )
 def test_errors_inherit_the_matching_builtin(cls: type, builtin: type) -> None:
@@ -43,7 +47,7 @@ def test_every_exported_error_descends_from_the_root() -> None:
         and issubclass(getattr(tavus_async, n), BaseException)
     ]
 
-    assert 16 == len(errors)
+    assert 18 == len(errors)
     assert all(issubclass(e, TavusError) for e in errors)
 
 

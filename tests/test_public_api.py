@@ -19,6 +19,8 @@ MODULES = [
     "tavus_async.services",
     "tavus_async.session",
     "tavus_async.client",
+    "tavus_async.watcher",
+    "tavus_async.types.watch",
     "tavus_async.testing",
 ]
 

@@ -26,6 +26,13 @@ from tavus_async.types.replicas import (
     VoicePage,
     VoiceTag,
 )
+from tavus_async.types.watch import (
+    OutcomeKind,
+    ReplicaOutcome,
+    ReplicaUpdate,
+    WatchEvent,
+    WatchStats,
+)
 
 
 __all__ = [
@@ -38,15 +45,20 @@ __all__ = [
     "CreateReplicaRequest",
     "CreatedReplica",
     "OpenStrEnum",
+    "OutcomeKind",
     "Page",
     "RecordingStorage",
     "Replica",
+    "ReplicaOutcome",
     "ReplicaPage",
     "ReplicaProperties",
     "ReplicaStatus",
     "ReplicaType",
+    "ReplicaUpdate",
     "TrainingProgress",
     "Voice",
     "VoicePage",
     "VoiceTag",
+    "WatchEvent",
+    "WatchStats",
 ]
