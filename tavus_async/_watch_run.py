@@ -20,7 +20,6 @@ from tavus_async._retry import is_retryable
 from tavus_async._schedule import Entry, Fetch, Job, Schedule
 from tavus_async.errors import (
     APIError,
-    APIStatusError,
     AuthenticationError,
     BadRequestError,
     ClientStateError,
@@ -364,7 +363,7 @@ def _transient(error: APIError) -> APIError:
             "ReplicaWatcher stopped: Tavus refused the API key; check the key "
             "(TAVUS_API_KEY) and its IP restrictions"
         )
-    elif isinstance(error, APIStatusError):
+    else:
         error.add_note(
             "ReplicaWatcher stopped: polling again will not change this answer; "
             "check the client's base_url"

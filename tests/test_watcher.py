@@ -435,3 +435,85 @@ async def test_slowing_down_polls_unchanged_replicas_less_often(
         counts.append(fake.count("GET", "/v2/replicas"))
     assert counts[0] >= 55
     assert counts[1] <= 15
+
+
+async def test_a_refused_filter_and_failing_lookups_only_delay_replicas(
+    fake: FakeTavus, client: TavusClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids, _ = await create(client, 5)
+    fake.inject(Fault.http(400), method="GET", path="/v2/replicas")
+    fake.inject(Fault.http(503), times=3, method="GET", path=f"/v2/replicas/{ids[0]}")
+    watcher = virtual(client, fake)
+    with caplog.at_level(logging.WARNING, logger="tavus_async"):
+        outcomes = await watcher.wait(ids)
+    assert all(o.ok for o in outcomes.values())
+    assert 1 == watcher.stats.transient_failures
+    assert fake.count("GET", "/v2/replicas/*") >= len(ids) + 1
+    said = [r for r in caplog.records if "refused a replica_ids filter" in r.message]
+    assert 1 == len(said)
+
+
+async def test_a_notify_while_a_batch_is_in_flight_wins(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    ids, _ = await create(client, 2)
+    fake.inject(Fault.slow(0.3), method="GET", path="/v2/replicas")
+    watcher = ReplicaWatcher(client, poll_interval=60)
+    task = asyncio.create_task(collect(watcher.watch(ids, until={"started"})))
+    await asyncio.sleep(0.1)
+    assert watcher.notify(ids[0], "training")
+    outcomes = outcomes_of(await asyncio.wait_for(task, 5))
+    assert ("training", "started") == (outcomes[ids[0]].status, outcomes[ids[1]].status)
+    assert 1 == fake.count("GET", "/v2/replicas")
+
+
+async def test_an_injected_sleep_is_cancelled_when_something_else_wakes_the_watch(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    asleep = asyncio.Event()
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        asleep.set()
+        await asyncio.Event().wait()
+
+    replica_id = fake.add_replica(status="started")
+    watcher = ReplicaWatcher(client, poll_interval=30, sleep=sleep)
+    task = asyncio.create_task(watcher.wait([replica_id]))
+    await asyncio.wait_for(asleep.wait(), 5)
+    assert watcher.notify(replica_id, "completed")
+    outcomes = await asyncio.wait_for(task, 5)
+    assert 0 < sleeps[0] <= 30
+    assert OutcomeKind.REACHED is outcomes[replica_id].kind
+    assert [] == watcher_tasks()
+
+
+async def test_an_injected_sleep_that_fails_ends_the_watch(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    async def sleep(seconds: float) -> None:
+        raise RuntimeError("clock broke")
+
+    watcher = ReplicaWatcher(client, sleep=sleep)
+    with pytest.raises(RuntimeError, match="clock broke"):
+        await watcher.wait([fake.add_replica(status="started")])
+    assert [] == watcher_tasks()
+
+
+async def test_cancelling_a_watch_asleep_in_an_injected_sleep(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    asleep = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        asleep.set()
+        await asyncio.Event().wait()
+
+    watcher = ReplicaWatcher(client, sleep=sleep)
+    task = asyncio.create_task(watcher.wait([fake.add_replica(status="started")]))
+    await asyncio.wait_for(asleep.wait(), 5)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    assert task.cancelled()
+    assert [] == watcher_tasks()

@@ -15,14 +15,22 @@ from tavus_async import (
     CreateConversationRequest,
     CreatedReplica,
     CreateReplicaRequest,
+    OutcomeKind,
     Replica,
+    ReplicaOutcome,
     ReplicaPage,
     ReplicaStatus,
+    ReplicaUpdate,
+    ReplicaWatcher,
     RetryPolicy,
     TavusClient,
     Timeout,
     ValidationError,
     VoicePage,
+    WatchError,
+    WatchEvent,
+    WatchStats,
+    WatchTimeoutError,
     create_session,
 )
 from tavus_async.testing import (
@@ -72,6 +80,47 @@ async def conversations(client: TavusClient) -> None:
     await client.conversations.end(conversation.conversation_id)
     await client.conversations.delete(conversation.conversation_id, hard=False)
     del kinds, page, ended
+
+
+async def watching(client: TavusClient, fake: FakeTavus) -> None:
+    watcher = ReplicaWatcher(
+        client,
+        poll_interval=30.0,
+        max_concurrency=8,
+        max_poll_interval=120.0,
+        sleep=fake.sleep,
+        clock=fake.clock,
+    )
+    event: WatchEvent
+    async for event in watcher.watch(
+        ["r1"], until={ReplicaStatus.COMPLETED, "error"}, keep_open=True
+    ):
+        if isinstance(event, ReplicaUpdate):
+            previous: Replica | None = event.previous
+            status: ReplicaStatus = event.status
+            del previous, status
+        else:
+            outcome: ReplicaOutcome = event
+            kind: OutcomeKind = outcome.kind
+            message: str | None = outcome.error_message
+            del kind, message
+    added: int = watcher.add(["r2"], timeout=3600.0)
+    watcher.done_adding()
+    settled: bool = watcher.notify("r1", "ready", error_message=None)
+    try:
+        outcomes: dict[str, ReplicaOutcome] = await watcher.wait(
+            ["r1"], timeout=6 * 3600, replica_timeout=3600, raise_on_error=True
+        )
+        del outcomes
+    except WatchTimeoutError as timed_out:
+        late: ReplicaOutcome = timed_out.failures["r1"]
+        del late
+    except WatchError as error:
+        every: ReplicaOutcome = error.outcomes["r1"]
+        del every
+    stats: WatchStats = watcher.stats
+    requests: int = stats.requests
+    del added, settled, requests
 
 
 async def lifecycle() -> None:
