@@ -517,3 +517,43 @@ async def test_cancelling_a_watch_asleep_in_an_injected_sleep(
     await asyncio.wait({task}, timeout=5)
     assert task.cancelled()
     assert [] == watcher_tasks()
+
+
+async def test_every_kind_of_outcome_at_once(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    fake.mark_failing("short")
+    ids, failing = await create(client, 300, fail_every=6)
+    fake.training_time = 10_000
+    stuck, _ = await create(client, 20)
+    doomed = [fake.add_replica(status="started") for _ in range(30)]
+    invalid = [f"r{n:010x}" for n in range(1, 21)]
+    watcher = virtual(client, fake, poll_interval=5.0)
+    watcher.add(stuck, timeout=120)
+    events: list[WatchEvent] = []
+    async for event in watcher.watch([*ids, *doomed, *invalid], timeout=600):
+        events.append(event)
+        if isinstance(event, ReplicaUpdate) and event.replica_id in doomed:
+            await client.replicas.delete(event.replica_id)
+    outcomes = outcomes_of(events)
+    kinds = {
+        kind: {i for i, o in outcomes.items() if o.kind is kind} for kind in OutcomeKind
+    }
+    assert set(ids) - failing == kinds[OutcomeKind.REACHED]
+    assert failing == kinds[OutcomeKind.FAILED]
+    assert set(stuck) == kinds[OutcomeKind.TIMED_OUT]
+    assert {*doomed, *invalid} == kinds[OutcomeKind.GONE]
+    assert set() == kinds[OutcomeKind.MISSED]
+    assert all(outcomes[i].replica is None for i in invalid)
+    assert all(outcomes[i].replica is not None for i in doomed)
+
+
+async def test_a_watch_in_real_time_follows_training_to_the_end(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    fake.training_time = 0.3
+    ids, _ = await create(client, 50)
+    watcher = ReplicaWatcher(client, poll_interval=0.05)
+    outcomes = await asyncio.wait_for(watcher.wait(ids), 10)
+    assert all(o.ok and "completed" == o.status for o in outcomes.values())
+    assert watcher.stats.list_requests >= 3
