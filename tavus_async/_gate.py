@@ -31,7 +31,8 @@ import logging
 import math
 
 from tavus_async._retry import RetryPolicy, is_testing
-from tavus_async.errors import APIStatusError, ValidationError
+from tavus_async.errors import APIStatusError
+from tavus_async.types._validate import require_positive
 
 
 __all__ = ["Gate", "pause_for"]
@@ -84,14 +85,7 @@ class Gate:
 
     def __init__(self, requests_per_second: float | None = None) -> None:
         rps = requests_per_second
-        if rps is not None and (
-            type(rps) not in (int, float) or not 0 < rps < math.inf
-        ):
-            raise ValidationError.single(
-                "requests_per_second",
-                "must be a positive number of requests per second, or None for "
-                f"no budget; got {rps!r}",
-            )
+        require_positive("requests_per_second", rps, "requests per second")
         self._interval = None if rps is None else 1.0 / rps
         self._next_slot = -math.inf
         self._last_slot: float | None = None

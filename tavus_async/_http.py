@@ -37,6 +37,7 @@ from tavus_async.errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from tavus_async.types._validate import require_positive
 
 
 __all__ = [
@@ -103,11 +104,7 @@ class Timeout:
         """Return ``value`` as a Timeout; a number sets ``total`` and caps the rest."""
         if isinstance(value, Timeout):
             return value
-        if type(value) not in (int, float) or not 0 < value < math.inf:
-            raise ValidationError.single(
-                "timeout",
-                f"must be a positive number of seconds or a Timeout, got {value!r}",
-            )
+        require_positive("timeout", value, "seconds or a Timeout", optional=False)
         return cls(total=value, connect=min(10.0, value), read=value)
 
 

@@ -6,9 +6,8 @@ When to poll what lives in :mod:`tavus_async._schedule`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable
-from typing import Any, cast
+from typing import cast
 
 from tavus_async.errors import ValidationError
 from tavus_async.types import Replica, ReplicaStatus
@@ -22,7 +21,6 @@ __all__ = [
     "describe",
     "normalize_until",
     "read_listing",
-    "require_seconds",
 ]
 
 DEFAULT_UNTIL = frozenset(
@@ -139,17 +137,3 @@ def read_listing(
             foreign = True
     missing = [replica_id for replica_id in asked if replica_id not in found]
     return found, missing, foreign
-
-
-def require_seconds(field: str, value: Any, *, optional: bool = True) -> None:
-    """Raise ValidationError unless ``value`` is a positive finite number (or None)."""
-    if value is None and optional:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 < value < math.inf
-    ):
-        raise ValidationError.single(
-            field, f"must be a positive number of seconds, got {value!r}"
-        )

@@ -97,8 +97,8 @@ class ReplicaWatcher:
         v.check_min(problems, "max_concurrency", max_concurrency, 1)
         v.check_min(problems, "batch_size", batch_size, 1)
         v.raise_if(problems)
-        _watch.require_seconds("poll_interval", poll_interval, optional=False)
-        _watch.require_seconds("max_poll_interval", max_poll_interval)
+        v.require_positive("poll_interval", poll_interval, "seconds", optional=False)
+        v.require_positive("max_poll_interval", max_poll_interval, "seconds")
         if max_poll_interval is not None and max_poll_interval < poll_interval:
             raise ValidationError.single(
                 "max_poll_interval",
@@ -166,8 +166,8 @@ class ReplicaWatcher:
         """
         targets = _watch.normalize_until(until)
         ids = _check_ids(replica_ids)
-        _watch.require_seconds("timeout", timeout)
-        _watch.require_seconds("replica_timeout", replica_timeout)
+        v.require_positive("timeout", timeout, "seconds")
+        v.require_positive("replica_timeout", replica_timeout, "seconds")
         run = self._current()
         if run.started:
             raise ClientStateError(
@@ -184,7 +184,7 @@ class ReplicaWatcher:
         queued, run.incoming = run.incoming, []
         for replica_id in ids:
             run.accept(replica_id, None, now=True)
-        run.incoming.extend((i, t, True) for i, t, _ in queued)
+        run.incoming.extend(queued)  # added before the start: due at once too
         return run.events()
 
     async def wait(
@@ -254,7 +254,7 @@ class ReplicaWatcher:
             ValidationError: A malformed id or timeout.
         """
         ids = _check_ids(replica_ids)
-        _watch.require_seconds("timeout", timeout)
+        v.require_positive("timeout", timeout, "seconds")
         run = self._current()
         return sum(run.accept(i, timeout, now=not run.started) for i in ids)
 
@@ -336,9 +336,5 @@ class ReplicaWatcher:
 
 
 def _check_ids(replica_ids: Iterable[str]) -> list[str]:
-    if isinstance(replica_ids, str):
-        raise ValidationError.single(
-            "replica_ids",
-            f"must be a list of ids, not one string; use [{replica_ids!r}]",
-        )
-    return list(dict.fromkeys(v.require_id("replica_ids", i) for i in replica_ids))
+    ids = v.require_ids("replica_ids", replica_ids, allow_empty=True)
+    return list(dict.fromkeys(ids))

@@ -16,9 +16,9 @@ from tavus_async._watch import (
     describe,
     normalize_until,
     read_listing,
-    require_seconds,
 )
 from tavus_async.types import Replica
+from tavus_async.types._validate import require_positive
 from tavus_async.types.watch import OutcomeKind
 
 
@@ -178,16 +178,18 @@ def test_read_listing(
 
 
 @pytest.mark.parametrize("value", [0, -1, math.inf, math.nan, "5", True])
-def test_require_seconds_refuses(value: object) -> None:
-    with pytest.raises(ValidationError, match="poll_interval"):
-        require_seconds("poll_interval", value)
+def test_require_positive_refuses(value: object) -> None:
+    with pytest.raises(ValidationError, match="poll_interval") as caught:
+        require_positive("poll_interval", value, "seconds")
+    assert "positive number of seconds, or None" in str(caught.value)
 
 
-def test_require_seconds_accepts() -> None:
-    require_seconds("timeout", None)
-    require_seconds("timeout", 0.5)
+def test_require_positive_accepts() -> None:
+    require_positive("timeout", None, "seconds")
+    require_positive("timeout", 0.5, "seconds")
+    require_positive("timeout", 3, "seconds")
     with pytest.raises(ValidationError, match="timeout"):
-        require_seconds("timeout", None, optional=False)
+        require_positive("timeout", None, "seconds", optional=False)
 
 
 # The schedule

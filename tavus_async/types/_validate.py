@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import urlsplit
 
 from tavus_async.errors import ValidationError
@@ -88,18 +90,40 @@ def require_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
         )
 
 
-def require_ids(field: str, values: Iterable[str] | str) -> list[str]:
+def require_ids(
+    field: str, values: Iterable[str] | str, *, allow_empty: bool = False
+) -> list[str]:
     """Validate every id in ``values`` (a str is refused: pass a list)."""
     if isinstance(values, str):
         raise ValidationError.single(
             field, f"must be a list of ids, not one string; use [{values!r}]"
         )
     ids = [require_id(field, v) for v in values]
-    if not ids:
+    if not ids and not allow_empty:
         raise ValidationError.single(
             field, "must hold at least one id; omit it instead"
         )
     return ids
+
+
+def require_positive(
+    field: str, value: object, what: str, *, optional: bool = True
+) -> None:
+    """Raise ValidationError unless ``value`` is an int or float above 0, not inf.
+
+    Args:
+        field: The argument's name.
+        value: The value to check.
+        what: The unit named in the message, such as ``"seconds"``.
+        optional: Accept None too.
+    """
+    if value is None and optional:
+        return
+    if type(value) not in (int, float) or not 0 < cast(float, value) < math.inf:
+        or_none = ", or None" if optional else ""
+        raise ValidationError.single(
+            field, f"must be a positive number of {what}{or_none}, got {value!r}"
+        )
 
 
 def require_page(page: object, limit: object, *, max_limit: int | None = None) -> None:
