@@ -30,8 +30,8 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -186,17 +186,24 @@ class Tally:
         }
 
 
+@asynccontextmanager
+async def connected(
+    server: Server, concurrency: int
+) -> AsyncIterator[tuple[list[str], TavusClient]]:
+    """The server's replica ids and a warmed-up client bound to it."""
+    hello = server.read()
+    ids: list[str] = hello["ids"]
+    async with TavusClient(api_key=hello["api_key"], base_url=hello["url"]) as client:
+        await warm_up(client, ids, concurrency)
+        yield ids, client
+
+
 async def timing(
     n: int, interval: float, concurrency: int, seed: int
 ) -> dict[str, Any]:
     """Watch N replicas to the end; return wall, requests, CPU, RSS and latency."""
     with Server(n, seed) as server:
-        hello = server.read()
-        ids: list[str] = hello["ids"]
-        async with TavusClient(
-            api_key=hello["api_key"], base_url=hello["url"]
-        ) as client:
-            await warm_up(client, ids, concurrency)
+        async with connected(server, concurrency) as (ids, client):
             watcher = ReplicaWatcher(
                 client, poll_interval=interval, max_concurrency=concurrency
             )
@@ -243,12 +250,7 @@ async def timing(
 async def memory(n: int, concurrency: int, seed: int) -> dict[str, Any]:
     """Bytes the watcher holds per replica once every replica was seen once."""
     with Server(n, seed) as server:
-        hello = server.read()
-        ids: list[str] = hello["ids"]
-        async with TavusClient(
-            api_key=hello["api_key"], base_url=hello["url"]
-        ) as client:
-            await warm_up(client, ids, concurrency)
+        async with connected(server, concurrency) as (ids, client):
             watcher = ReplicaWatcher(
                 client, poll_interval=MEMORY_INTERVAL, max_concurrency=concurrency
             )
