@@ -225,6 +225,30 @@ async def test_zero_training_time_completes_at_once(
     assert "completed" == fake.replica(replica_id)["status"]
 
 
+async def test_training_spread_staggers_finishes(
+    fake: FakeTavus, http: aiohttp.ClientSession
+) -> None:
+    """Each replica trains for training_time plus its own share of the spread."""
+    fake.training_time, fake.training_spread = 10.0, 20.0
+    ids = [await create_replica(http) for _ in range(20)]
+
+    fake.advance(20.0)
+    early = [fake.replica(i)["status"] for i in ids]
+    fake.advance(10.0)
+    late = [fake.replica(i)["status"] for i in ids]
+
+    assert 0 < early.count("completed") < 20
+    assert ["completed"] * 20 == late
+
+
+@pytest.mark.parametrize("attribute", ["training_time", "training_spread"])
+def test_training_durations_refuse_negative(attribute: str) -> None:
+    """A negative training time or spread is refused with its name."""
+    fake = FakeTavus()
+    with pytest.raises(ValueError, match=attribute):
+        setattr(fake, attribute, -1.0)
+
+
 async def test_mark_failing_by_url_and_name(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:

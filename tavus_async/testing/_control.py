@@ -34,11 +34,14 @@ class StateControls:
     the fake's time works.
     """
 
-    def __init__(self, *, training_time: float, seed: int | None) -> None:
+    def __init__(
+        self, *, training_time: float, training_spread: float, seed: int | None
+    ) -> None:
         """Create the state: stock voices, no replicas, clock offset 0."""
         self._offset = 0.0
         self._state = State(self.clock, random.Random(seed))
         self.training_time = training_time
+        self.training_spread = training_spread
 
     # Clock
 
@@ -154,6 +157,22 @@ class StateControls:
         if seconds < 0:
             raise ValueError(f"training_time must be at least 0, got {seconds}")
         self._state.training_time = seconds
+
+    @property
+    def training_spread(self) -> float:
+        """Up to this many extra seconds (at least 0) of training per new replica.
+
+        Each replica created from now on trains for :attr:`training_time` plus
+        a random share of this, drawn from the fake's seeded random generator,
+        so a batch finishes spread over time rather than all at once.
+        """
+        return self._state.training_spread
+
+    @training_spread.setter
+    def training_spread(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"training_spread must be at least 0, got {seconds}")
+        self._state.training_spread = seconds
 
     def mark_failing(
         self, substring: str, *, error_message: str = DURATION_ERROR

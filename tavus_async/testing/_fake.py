@@ -61,8 +61,9 @@ class FakeTavus(StateControls):
 
     Time: the fake's clock (:meth:`clock`) is the event loop's time plus the
     offset added by :meth:`advance` and :meth:`sleep`. Replicas created through
-    the API train for :attr:`training_time` seconds of that clock; replicas given
-    a timeline (:meth:`set_timeline`) follow its steps instead. Status and
+    the API train for :attr:`training_time` seconds of that clock, plus a
+    random share of :attr:`training_spread`; replicas given a timeline
+    (:meth:`set_timeline`) follow its steps instead. Status and
     progress are computed when a replica is read.
 
     Attributes:
@@ -75,6 +76,7 @@ class FakeTavus(StateControls):
         *,
         api_key: str = "test-key",
         training_time: float = 1.0,
+        training_spread: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int | None = None,
@@ -84,11 +86,14 @@ class FakeTavus(StateControls):
         Args:
             api_key: The only ``x-api-key`` value accepted.
             training_time: Initial value of :attr:`training_time`.
+            training_spread: Initial value of :attr:`training_spread`.
             host: Address to bind.
             port: Port to bind; 0 picks a free one.
             seed: Seed for generated ids and random faults; ``None`` is random.
         """
-        super().__init__(training_time=training_time, seed=seed)
+        super().__init__(
+            training_time=training_time, training_spread=training_spread, seed=seed
+        )
         self._api_key = api_key
         self._host = host
         self._port = port

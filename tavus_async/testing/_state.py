@@ -54,6 +54,8 @@ class State:
 
     Attributes:
         training_time: Seconds that replicas created from now on spend training.
+        training_spread: Extra seconds, drawn per replica from 0 to this, added
+            to ``training_time``.
         ignore_list_filter: Whether List Replicas ignores ``replica_ids``.
     """
 
@@ -72,6 +74,7 @@ class State:
         self._voices: dict[str, dict[str, Any]] = {}
         self._conversations: dict[str, Conversation] = {}
         self.training_time = 1.0
+        self.training_spread = 0.0
         self.ignore_list_filter = False
         for name, tags in _STOCK_VOICES:
             self.add_voice(name, tags)
@@ -141,8 +144,11 @@ class State:
         properties = optional(body, "properties", dict) or {}
         optional(properties, "background_green_screen", bool)
         model_name = optional(body, "model_name", str) or "phoenix-4"
+        span = self.training_time
+        if self.training_spread > 0:
+            span += self._rng.uniform(0.0, self.training_spread)
         replica = self._store_replica(
-            body.get("replica_name"), "user", model_name, self.training_time, dict(body)
+            body.get("replica_name"), "user", model_name, span, dict(body)
         )
         self._training.add(replica.replica_id)
         return {"replica_id": replica.replica_id, "status": "started"}
