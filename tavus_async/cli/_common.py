@@ -1,0 +1,147 @@
+"""What every command shares: exit codes, connection options, JSON output, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from tavus_async import (
+    APIError,
+    AuthenticationError,
+    PermissionDeniedError,
+    TavusClient,
+    ValidationError,
+)
+
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "add_connection_options",
+    "fail",
+    "make_client",
+    "write_json_line",
+]
+
+EXIT_OK = 0
+"""Everything asked for was done (every replica completed)."""
+EXIT_FAILED = 1
+"""The request failed, or some replica did not complete."""
+EXIT_USAGE = 2
+"""Bad input: arguments, manifest, journal, or an API key Tavus refused."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT); a journal-backed command resumes when run again."""
+
+
+class UsageError(Exception):
+    """Bad input found before or while running a command: exit code 2.
+
+    The message names what is wrong and how to fix it.
+    """
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--api-key``, ``--base-url`` and ``--request-timeout`` to ``parser``."""
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="Tavus API key (default: $TAVUS_API_KEY)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL (default: $TAVUS_BASE_URL, else https://tavusapi.com)",
+    )
+    group.add_argument(
+        "--request-timeout",
+        dest="timeout",
+        metavar="SECONDS",
+        type=float,
+        default=60.0,
+        help="time limit of each request (default: 60)",
+    )
+
+
+def make_client(args: argparse.Namespace, **options: Any) -> TavusClient:
+    """Build a client from the connection options in ``args``.
+
+    Args:
+        args: Parsed arguments holding ``api_key``, ``base_url`` and ``timeout``.
+        **options: Further :class:`~tavus_async.TavusClient` keywords.
+
+    Raises:
+        UsageError: No API key, or a bad base URL or timeout.
+    """
+    try:
+        return TavusClient(
+            api_key=args.api_key,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            **options,
+        )
+    except ValidationError as exc:
+        raise UsageError(_usage_message(exc)) from None
+
+
+def _usage_message(exc: ValidationError) -> str:
+    flags = {
+        "api_key": "--api-key",
+        "base_url": "--base-url",
+        "timeout": "--request-timeout",
+    }
+    parts = []
+    for field, message in exc.problems:
+        if field == "api_key":
+            parts.append("no API key: pass --api-key or set TAVUS_API_KEY")
+            continue
+        name = flags.get(field.split(".")[0], field)
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts)
+
+
+def write_json_line(stream: TextIO, client: TavusClient, value: object) -> None:
+    """Write ``value`` (one of our types, or plain JSON data) as one JSON line."""
+    data = client.converter.unstructure(value)
+    stream.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    stream.flush()
+
+
+def fail(exc: BaseException, *, stderr: TextIO | None = None) -> int:
+    """Report a command's failure on stderr and return its exit code.
+
+    Args:
+        exc: What went wrong.
+        stderr: Where to write (default ``sys.stderr``).
+
+    Returns:
+        ``EXIT_USAGE`` for bad input and a refused API key, ``EXIT_FAILED``
+        for any other API failure.
+
+    Raises:
+        BaseException: ``exc`` itself when it is not one of ours (a bug).
+    """
+    out = stderr if stderr is not None else sys.stderr
+    if isinstance(exc, UsageError):
+        out.write(f"tavus-async: error: {exc}\n")
+        return EXIT_USAGE
+    if isinstance(exc, ValidationError):
+        out.write(f"tavus-async: error: {exc}\n")
+        return EXIT_USAGE
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        out.write(
+            f"tavus-async: error: Tavus refused the API key ({exc}); check "
+            "--api-key or TAVUS_API_KEY\n"
+        )
+        return EXIT_USAGE
+    if isinstance(exc, APIError):
+        out.write(f"tavus-async: error: {exc}\n")
+        for note in getattr(exc, "__notes__", ()):
+            out.write(f"  {note}\n")
+        return EXIT_FAILED
+    raise exc

@@ -1,0 +1,168 @@
+"""The train job's decisions, as plain functions: no I/O, tested from tables."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Collection, Iterable, Sequence
+
+from tavus_async import (
+    APIError,
+    APIStatusError,
+    AuthenticationError,
+    CreateReplicaRequest,
+    OutcomeKind,
+    PermissionDeniedError,
+    Replica,
+    ReplicaOutcome,
+    make_converter,
+)
+from tavus_async.cli._journal import JournalRow, RowState
+from tavus_async.cli._results import ResultRow
+
+
+__all__ = [
+    "CLOCK_SKEW",
+    "RETRY_DELAYS",
+    "CreateVerdict",
+    "exit_code",
+    "find_created",
+    "judge_create_error",
+    "outcome_label",
+    "request_json",
+    "result_row",
+    "row_label",
+]
+
+CLOCK_SKEW = 600.0
+"""Seconds a replica's ``created_at`` may precede our record of the create."""
+
+RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0)
+"""Waits before creating a row again after a passing failure, then give up."""
+
+_CONVERTER = make_converter()
+_RETRYABLE_4XX = frozenset({408, 429})
+
+
+class CreateVerdict(enum.Enum):
+    """What a failed create means for its row."""
+
+    UNCERTAIN = "uncertain"
+    """Tavus may have acted: look the replica up by name before creating again."""
+    RETRY = "retry"
+    """Surely not acted on, and may pass: create again later."""
+    REFUSED = "refused"
+    """Tavus refused this row (a 4xx): it is final."""
+    FATAL = "fatal"
+    """The job cannot go on: Tavus refused the API key."""
+
+
+def judge_create_error(error: APIError) -> CreateVerdict:
+    """Classify a failed create (after the client's own retries)."""
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return CreateVerdict.FATAL
+    if error.may_have_succeeded:
+        return CreateVerdict.UNCERTAIN
+    if (
+        isinstance(error, APIStatusError)
+        and 400 <= error.status_code < 500
+        and error.status_code not in _RETRYABLE_4XX
+    ):
+        return CreateVerdict.REFUSED
+    return CreateVerdict.RETRY
+
+
+def request_json(request: CreateReplicaRequest) -> str:
+    """The create body as canonical JSON: what the journal compares across runs."""
+    body = _CONVERTER.unstructure(request)
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def find_created(
+    name: str,
+    sent_at: float | None,
+    replicas: Iterable[Replica],
+    claimed: Collection[str],
+) -> list[Replica]:
+    """The replicas a lost create of ``name`` may have made, oldest first.
+
+    Args:
+        name: The row's ``replica_name``.
+        sent_at: When its last create was sent (epoch seconds), if known.
+        replicas: The account's replicas, as List Replicas returns them.
+        claimed: Replica ids already recorded for other rows.
+
+    Returns:
+        Replicas with that exact name, not claimed, and created no earlier than
+        :data:`CLOCK_SKEW` seconds before ``sent_at`` (any age when a time is
+        unknown); the one created closest to ``sent_at`` first.
+    """
+    found = []
+    for replica in replicas:
+        if replica.replica_name != name or replica.replica_id in claimed:
+            continue
+        created = replica.created_at
+        if (
+            sent_at is not None
+            and created is not None
+            and created.timestamp() < sent_at - CLOCK_SKEW
+        ):
+            continue
+        found.append(replica)
+
+    def distance(replica: Replica) -> float:
+        if replica.created_at is None or sent_at is None:
+            return math.inf
+        return abs(replica.created_at.timestamp() - sent_at)
+
+    return sorted(found, key=distance)
+
+
+def outcome_label(outcome: ReplicaOutcome) -> str:
+    """The word for a settled replica: its status, or how the watch ended."""
+    kind = str(outcome.kind.value)
+    if outcome.kind in (OutcomeKind.TIMED_OUT, OutcomeKind.GONE):
+        return kind
+    return str(outcome.status or kind)
+
+
+def row_label(row: JournalRow) -> str:
+    """The progress label of a journal row as a run starts."""
+    if row.state is RowState.FAILED:
+        return "create_failed"
+    if row.state is RowState.FINISHED:
+        if row.outcome in (OutcomeKind.TIMED_OUT.value, OutcomeKind.GONE.value):
+            return str(row.outcome)
+        return row.status or str(row.outcome)
+    if row.state is RowState.CREATED:
+        return row.status or "created"
+    return row.state.value
+
+
+def result_row(row: JournalRow) -> ResultRow:
+    """One line of the results file for a journal row."""
+    status = {
+        RowState.PENDING: "not_created",
+        RowState.CREATING: "unconfirmed",
+        RowState.FAILED: "create_failed",
+    }.get(row.state, row.status or row.state.value)
+    return ResultRow(
+        line=row.line,
+        replica_name=row.name,
+        replica_id=row.replica_id,
+        status=status,
+        outcome=row.outcome,
+        error_message=row.error_message,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+def exit_code(rows: Sequence[JournalRow]) -> int:
+    """0 when every row reached its target, else 1."""
+    ok = all(
+        row.state is RowState.FINISHED and row.outcome == OutcomeKind.REACHED.value
+        for row in rows
+    )
+    return 0 if ok else 1

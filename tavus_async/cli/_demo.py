@@ -1,0 +1,155 @@
+"""``tavus-async demo``: the whole train flow against a bundled FakeTavus.
+
+No API key and no cost: it writes a manifest, starts
+:class:`~tavus_async.testing.FakeTavus` on loopback, and runs ``train`` on it.
+A few rows are designed to fail, as real training sometimes does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+from tavus_async.cli._results import read_results
+from tavus_async.cli._train import add_train_arguments, run_train
+from tavus_async.testing import FakeTavus
+
+
+__all__ = ["register", "run_demo", "write_demo_manifest"]
+
+FAILING_MARK = "too-short"
+"""Rows whose training video URL holds this fail, as a too-short video does."""
+
+_COLUMNS = (
+    "replica_name",
+    "train_video_url",
+    "train_image_url",
+    "voice_name",
+    "consent_video_url",
+    "model_name",
+    "background_green_screen",
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``demo`` command."""
+    demo = subparsers.add_parser(
+        "demo",
+        help="run 'train' against a bundled fake Tavus (no API key, no cost)",
+        description="Write a manifest, start FakeTavus on 127.0.0.1 and run "
+        "'tavus-async train' on it: replicas are created, watched and reported, "
+        "and a few fail on purpose.",
+    )
+    demo.add_argument(
+        "--replicas",
+        type=int,
+        default=200,
+        metavar="N",
+        help="rows in the generated manifest (default: 200)",
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where to write the manifest, journal and results, replacing an "
+        "earlier demo's (default: a new temporary folder)",
+    )
+    demo.add_argument(
+        "--progress",
+        choices=("auto", "live", "log"),
+        default="auto",
+        help="live display on a terminal, one line per change otherwise",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=None, help="seed of the fake's random choices"
+    )
+    demo.set_defaults(handler=run_demo)
+
+
+def write_demo_manifest(path: Path, replicas: int) -> list[str]:
+    """Write a CSV manifest of ``replicas`` rows; return the names meant to fail.
+
+    Most rows train from a video; every tenth from an image with a stock
+    voice; every fifth has a consent video; every thirty-third (at least one)
+    has a training video that the fake rejects as too short.
+    """
+    failing: list[str] = []
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=_COLUMNS)
+        writer.writeheader()
+        for number in range(1, replicas + 1):
+            name = f"demo-{number:04d}"
+            row = {"replica_name": name, "model_name": "phoenix-4"}
+            if number % 33 == 0 or number == min(replicas, 7):
+                failing.append(name)
+                row["train_video_url"] = (
+                    f"https://example.com/demo/{FAILING_MARK}-{number:04d}.mp4"
+                )
+            elif number % 10 == 0:
+                row["train_image_url"] = f"https://example.com/demo/{name}.png"
+                row["voice_name"] = "anna"
+            else:
+                row["train_video_url"] = f"https://example.com/demo/{name}.mp4"
+                if number % 5 == 0:
+                    row["consent_video_url"] = (
+                        f"https://example.com/demo/{name}-consent.mp4"
+                    )
+                row["background_green_screen"] = "true" if number % 4 == 0 else ""
+            writer.writerow(row)
+    return failing
+
+
+async def run_demo(args: argparse.Namespace) -> int:
+    """Run the ``demo`` command.
+
+    Returns:
+        0 when the run went as designed (the rows meant to fail failed, every
+        other row completed), else 1.
+    """
+    if args.replicas < 1:
+        sys.stderr.write("tavus-async: error: --replicas: must be 1 or more\n")
+        return 2
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="tavus-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / "replicas.csv"
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        manifest.with_name(f"{manifest.name}.journal{suffix}").unlink(missing_ok=True)
+    failing = set(write_demo_manifest(manifest, args.replicas))
+    sys.stderr.write(
+        f"demo: {args.replicas} replicas in {manifest}; {len(failing)} are meant "
+        "to fail (their training video is too short)\n"
+    )
+    async with FakeTavus(
+        training_time=2.0, training_spread=8.0, seed=args.seed
+    ) as fake:
+        fake.mark_failing(FAILING_MARK)
+        parser = argparse.ArgumentParser(prog="tavus-async train")
+        add_train_arguments(parser)
+        train_args = parser.parse_args(
+            [
+                str(manifest),
+                "--poll-interval=0.5",
+                "--concurrency=16",
+                f"--progress={args.progress}",
+            ]
+        )
+        train_args.api_key, train_args.base_url = fake.api_key, fake.url
+        train_args.timeout = 10.0
+        await run_train(train_args)
+    results = read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
+    wrong = [
+        row["replica_name"]
+        for row in results
+        if row["status"] != ("error" if row["replica_name"] in failing else "completed")
+    ]
+    if wrong:
+        sys.stderr.write(f"demo: unexpected results for {', '.join(map(str, wrong))}\n")
+        return 1
+    sys.stderr.write(
+        f"demo: as designed, {len(results) - len(failing)} replicas completed and "
+        f"{len(failing)} failed; manifest, journal and results are in {folder}\n"
+    )
+    return 0

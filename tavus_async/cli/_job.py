@@ -1,0 +1,326 @@
+"""The train job's moving parts: create workers, name lookups and the watch.
+
+Rows flow ``pending -> creating -> created -> finished`` (or ``failed``).
+``creating`` is written to the journal before a create is sent; a create that
+fails in a way that leaves open whether Tavus acted stays ``creating`` and is
+looked up by name (after ``reconcile_after`` seconds) before it is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
+
+from tavus_async import (
+    APIError,
+    CreateReplicaRequest,
+    Replica,
+    ReplicaOutcome,
+    ReplicaUpdate,
+    ReplicaWatcher,
+    TavusClient,
+    WatchEvent,
+)
+from tavus_async.cli._decisions import (
+    RETRY_DELAYS,
+    CreateVerdict,
+    exit_code,
+    find_created,
+    judge_create_error,
+    outcome_label,
+    row_label,
+)
+from tavus_async.cli._journal import Journal, RowState
+from tavus_async.cli._progress import Display, Tally
+
+
+__all__ = ["Job"]
+
+_log = logging.getLogger("tavus_async.cli")
+_TICK = 1.0
+
+
+class Job:
+    """One run of a train job over an open journal.
+
+    Args:
+        client: An open client.
+        watcher: A watcher on ``client`` whose ``keep_open`` watch is passed to
+            :meth:`run`.
+        journal: The job's journal, synced with the manifest.
+        display: Where progress goes.
+        requests: Each row's create request, by ``replica_name``.
+        concurrency: Creates in flight at once.
+        reconcile_after: Seconds after sending a create whose answer was lost
+            before looking its replica up by name.
+        retry_delays: Waits before creating a row again after each passing
+            failure (at least one); once they are used up the row stays
+            pending for this run. A failed lookup by name waits the first.
+        clock: Wall-clock seconds, as the journal records them.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: TavusClient,
+        watcher: ReplicaWatcher,
+        journal: Journal,
+        display: Display,
+        requests: Mapping[str, CreateReplicaRequest],
+        concurrency: int,
+        reconcile_after: float,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._watcher = watcher
+        self._journal = journal
+        self._display = display
+        self._requests = requests
+        self._concurrency = concurrency
+        self._grace = reconcile_after
+        self._delays = tuple(retry_delays)
+        if not self._delays:
+            raise ValueError("retry_delays needs at least one delay")
+        self._clock = clock
+        self._tally = Tally()
+        self._names: dict[str, str] = {}
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._unresolved = 0
+        self._resolved = asyncio.Event()
+        self._lookups: dict[str, float] = {}
+        self._lookups_changed = asyncio.Event()
+        self._tries: dict[str, int] = {}
+        self._shown: dict[str, str] = {}
+
+    async def run(self, events: AsyncIterator[WatchEvent]) -> int:
+        """Create every row not created yet and watch every row not final.
+
+        Args:
+            events: The watcher's ``keep_open`` watch, not started yet.
+
+        Returns:
+            0 when every row reached its target, else 1.
+
+        Raises:
+            AuthenticationError: Tavus refused the API key.
+        """
+        self._load()
+        tasks = [
+            asyncio.create_task(self._consume(events)),
+            asyncio.create_task(self._create_all()),
+            asyncio.create_task(self._tick()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks[:2], return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
+        finally:
+            await _cancel(tasks)
+        self._display.refresh(self._tally.snapshot())
+        return exit_code(self._journal.rows())
+
+    def _load(self) -> None:
+        for row in self._journal.rows():
+            self._tally.add(row.name, row_label(row), final=row.final)
+            if row.state is RowState.CREATED and row.replica_id is not None:
+                self._names[row.replica_id] = row.name
+                self._watcher.add([row.replica_id])
+            elif row.state is RowState.PENDING:
+                self._unresolved += 1
+                self._queue.put_nowait(row.name)
+            elif row.state is RowState.CREATING:
+                self._unresolved += 1
+                self._look_up_later(row.name, row.sent_at)
+        self._display.refresh(self._tally.snapshot())
+
+    # Creating
+
+    async def _create_all(self) -> None:
+        if self._unresolved:
+            workers = [
+                asyncio.create_task(self._work()) for _ in range(self._concurrency)
+            ]
+            workers.append(asyncio.create_task(self._reconcile()))
+            settled = asyncio.create_task(self._resolved.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    [settled, *workers], return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()
+            finally:
+                await _cancel([settled, *workers])
+        self._watcher.done_adding()
+
+    async def _work(self) -> None:
+        while True:
+            name = await self._queue.get()
+            await self._create(name)
+
+    async def _create(self, name: str) -> None:
+        await self._journal.creating(name)
+        self._set(name, "creating")
+        try:
+            created = await self._client.replicas.create(self._requests[name])
+        except APIError as error:
+            await self._create_failed(name, error)
+            return
+        await self._journal.created(name, created.replica_id, str(created.status))
+        self._adopt(name, created.replica_id, str(created.status))
+
+    async def _create_failed(self, name: str, error: APIError) -> None:
+        verdict = judge_create_error(error)
+        if verdict is CreateVerdict.FATAL:
+            await self._journal.pending(name, str(error))
+            raise error
+        if verdict is CreateVerdict.UNCERTAIN:
+            self._look_up_later(name, self._clock())
+            self._event(
+                f"{name}: the create's answer was lost ({error}); looking it up "
+                f"by name in {self._grace:g}s before creating it again",
+                notable=True,
+            )
+        elif verdict is CreateVerdict.REFUSED:
+            await self._journal.failed(name, error.message)
+            self._set(name, "create_failed", final=True)
+            self._event(f"{name}: create refused: {error}", notable=True)
+            self._done_with(name)
+        else:
+            await self._journal.pending(name, str(error))
+            tries = self._tries[name] = self._tries.get(name, 0) + 1
+            if tries > len(self._delays):
+                self._set(name, "not_created")
+                self._event(f"{name}: not created ({error}); run again", notable=True)
+                self._done_with(name)
+                return
+            self._set(name, "pending")
+            delay = self._delays[tries - 1]
+            asyncio.get_running_loop().call_later(delay, self._queue.put_nowait, name)
+
+    def _adopt(self, name: str, replica_id: str, status: str) -> None:
+        self._names[replica_id] = name
+        self._watcher.add([replica_id])
+        self._set(name, status)
+        self._event(f"{name} ({replica_id}): created, {status}")
+        self._done_with(name)
+
+    def _done_with(self, name: str) -> None:
+        self._unresolved -= 1
+        if self._unresolved == 0:
+            self._resolved.set()
+
+    # Looking up creates whose answer was lost
+
+    def _look_up_later(self, name: str, sent_at: float | None) -> None:
+        self._lookups[name] = (sent_at or 0.0) + self._grace
+        self._set(name, "creating")
+        self._lookups_changed.set()
+
+    async def _reconcile(self) -> None:
+        while True:
+            self._lookups_changed.clear()
+            wait = (
+                min(self._lookups.values()) - self._clock() if self._lookups else None
+            )
+            if wait is None or wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._lookups_changed.wait()
+                continue
+            now = self._clock()
+            due = [name for name, at in self._lookups.items() if at <= now]
+            try:
+                listing = [
+                    r async for r in self._client.replicas.iter_all(replica_type="user")
+                ]
+            except APIError as error:
+                if judge_create_error(error) is CreateVerdict.FATAL:
+                    raise
+                self._event(f"looking up replicas by name failed ({error})")
+                for name in due:
+                    self._lookups[name] = now + self._delays[0]
+                continue
+            for name in due:
+                del self._lookups[name]
+                await self._settle_lookup(name, listing)
+
+    async def _settle_lookup(self, name: str, listing: list[Replica]) -> None:
+        row = self._journal.row(name)
+        claimed = {r.replica_id for r in self._journal.rows() if r.replica_id}
+        found = find_created(name, row.sent_at, listing, claimed)
+        if not found:
+            await self._journal.pending(name, "create not found on Tavus by name")
+            self._set(name, "pending")
+            self._event(f"{name}: not found on Tavus by name; creating it again")
+            self._queue.put_nowait(name)
+            return
+        first = found[0]
+        if len(found) > 1:
+            others = ", ".join(r.replica_id for r in found[1:])
+            self._event(
+                f"{name}: several replicas have this name; kept {first.replica_id}, "
+                f"not {others}",
+                notable=True,
+            )
+        await self._journal.created(name, first.replica_id, str(first.status))
+        self._adopt(name, first.replica_id, str(first.status))
+
+    # Watching
+
+    async def _consume(self, events: AsyncIterator[WatchEvent]) -> None:
+        async for event in events:
+            if isinstance(event, ReplicaUpdate):
+                self._updated(event)
+            elif isinstance(event, ReplicaOutcome):
+                await self._settled(event)
+            self._display.refresh(self._tally.snapshot())
+
+    def _updated(self, update: ReplicaUpdate) -> None:
+        replica = update.replica
+        name = self._names[replica.replica_id]
+        progress = replica.training_progress
+        percent = None if progress is None else round(100 * progress.fraction)
+        self._tally.set(name, str(replica.status), progress=percent)
+        before = update.previous.status if update.previous is not None else None
+        if before is not None and before != replica.status:
+            self._shown[name] = str(replica.status)
+            self._event(f"{name} ({replica.replica_id}): {before} -> {replica.status}")
+
+    async def _settled(self, outcome: ReplicaOutcome) -> None:
+        name = self._names[outcome.replica_id]
+        status = str(outcome.status) if outcome.status is not None else None
+        label = outcome_label(outcome)
+        await self._journal.finished(
+            name, status or label, outcome.kind.value, outcome.error_message
+        )
+        self._set(name, label, final=True)
+        if outcome.ok and self._shown.pop(name, None) == label:
+            return
+        detail = f": {outcome.error_message}" if outcome.error_message else ""
+        self._event(
+            f"{name} ({outcome.replica_id}): {label}{detail}", notable=not outcome.ok
+        )
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            self._display.refresh(self._tally.snapshot())
+
+    def _set(self, name: str, label: str, *, final: bool = False) -> None:
+        self._tally.set(name, label, final=final)
+
+    def _event(self, text: str, *, notable: bool = False) -> None:
+        _log.info("%s", text)
+        self._display.refresh(self._tally.snapshot())
+        self._display.event(text, notable=notable)
+
+
+async def _cancel(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

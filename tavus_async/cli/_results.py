@@ -1,0 +1,208 @@
+"""The results file of a train job: one row per manifest row, as CSV or JSON Lines.
+
+The file is written atomically (a ``.tmp`` sibling, fsynced, then renamed over
+the target), so a reader never sees half a file. Times are ISO-8601 UTC with a
+``Z``; missing values are empty CSV cells or JSON ``null``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from attrs import frozen
+
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "ResultRow",
+    "check_results_path",
+    "read_results",
+    "write_results",
+]
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "line",
+    "replica_name",
+    "replica_id",
+    "status",
+    "outcome",
+    "error_message",
+    "created_at",
+    "finished_at",
+    "seconds_to_finish",
+)
+"""The columns of a results file, in order."""
+
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@frozen
+class ResultRow:
+    """What became of one manifest row.
+
+    Attributes:
+        line: The manifest line, if known.
+        replica_name: The row's replica name, if it has one.
+        replica_id: Tavus's id, if the replica was created.
+        status: The replica's status (``completed``, ``error``, ...) or what
+            kept it from having one (``invalid``, ``pending``,
+            ``create_failed``, ...).
+        outcome: How its watch ended (``reached``, ``failed``, ``timed_out``,
+            ``gone``, ``missed``), if it ended.
+        error_message: Why it failed, if it did.
+        created_at: Wall clock (epoch seconds) when its create was answered.
+        finished_at: Wall clock when it became final.
+    """
+
+    line: int | None
+    replica_name: str | None
+    replica_id: str | None
+    status: str
+    outcome: str | None
+    error_message: str | None
+    created_at: float | None
+    finished_at: float | None
+
+    @property
+    def seconds_to_finish(self) -> float | None:
+        """Seconds from the create's answer to the end, to 0.1 s; None if either
+        is unknown."""
+        if self.created_at is None or self.finished_at is None:
+            return None
+        return round(self.finished_at - self.created_at, 1)
+
+
+def check_results_path(path: str | Path) -> Path:
+    """Check that results can be written to ``path``, before any work is done.
+
+    Args:
+        path: The results file; ``.csv``, ``.jsonl`` or ``.ndjson``.
+
+    Returns:
+        ``path`` as a Path.
+
+    Raises:
+        ValueError: Another extension, or a directory that does not exist;
+            the message names the fix.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in _FORMATS:
+        raise ValueError(
+            f"{path}: a results file must end in .csv, .jsonl or .ndjson "
+            "(CSV or JSON Lines)"
+        )
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"{path}: the directory {path.parent} does not exist; create it first"
+        )
+    return path
+
+
+def write_results(path: str | Path, rows: Iterable[ResultRow]) -> Path:
+    """Write the results file atomically: CSV with a header, or JSON Lines.
+
+    Args:
+        path: The results file; its extension picks the format.
+        rows: The rows, in the order to write them (none still writes a CSV
+            header, or an empty JSON Lines file).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: As :func:`check_results_path`.
+        OSError: The file could not be written; any previous file is intact.
+    """
+    path = check_results_path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as stream:
+            if _FORMATS[path.suffix.lower()] == "csv":
+                writer = csv.writer(stream)
+                writer.writerow(RESULT_COLUMNS)
+                for row in rows:
+                    writer.writerow("" if v is None else v for v in _values(row))
+            else:
+                for row in rows:
+                    record = dict(zip(RESULT_COLUMNS, _values(row), strict=True))
+                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+    return path
+
+
+def read_results(path: str | Path) -> list[dict[str, str | None]]:
+    """Read a results file back: one dict per row, every value a string or None.
+
+    Args:
+        path: A file written by :func:`write_results` (an empty CSV cell reads
+            as None).
+
+    Returns:
+        The rows, keyed by column name.
+
+    Raises:
+        ValueError: An unknown extension, or a JSON Lines line that is not an
+            object.
+        OSError: The file cannot be read.
+    """
+    path = Path(path)
+    kind = _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"{path}: not a .csv, .jsonl or .ndjson results file")
+    with path.open(encoding="utf-8", newline="") as stream:
+        if kind == "csv":
+            return [
+                {key: value or None for key, value in record.items()}
+                for record in csv.DictReader(stream)
+            ]
+        rows = []
+        for number, text in enumerate(stream, start=1):
+            if not text.strip():
+                continue
+            record = json.loads(text)
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}, line {number}: not a JSON object")  # noqa: TRY004
+            rows.append({k: None if v is None else str(v) for k, v in record.items()})
+        return rows
+
+
+def _values(row: ResultRow) -> tuple[int | float | str | None, ...]:
+    return (
+        row.line,
+        row.replica_name,
+        row.replica_id,
+        row.status,
+        row.outcome,
+        row.error_message,
+        _iso(row.created_at),
+        _iso(row.finished_at),
+        row.seconds_to_finish,
+    )
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    moment = dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems refuse it
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,302 @@
+"""``tavus-async train`` end to end against FakeTavus on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tavus_async import TavusClient
+from tavus_async.cli import main
+from tavus_async.cli._results import read_results
+from tavus_async.testing import FakeTavus, Fault
+
+
+COLUMNS = ("replica_name", "train_video_url", "train_image_url", "voice_name")
+
+
+def write_manifest(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    """Write ``rows`` as a CSV manifest with the usual columns."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def video_rows(count: int, *, failing: Sequence[int] = ()) -> list[dict[str, str]]:
+    """``count`` video rows named row-0001...; the numbers in ``failing`` fail."""
+    return [
+        {
+            "replica_name": f"row-{n:04d}",
+            "train_video_url": (
+                f"https://example.com/{'too-short' if n in failing else 'clip'}-{n}.mp4"
+            ),
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+async def train(
+    fake: FakeTavus, manifest: Path, *extra: str, api_key: str | None = None
+) -> int:
+    """Run ``tavus-async train`` in a worker thread (it runs its own loop)."""
+    argv = [
+        "train",
+        str(manifest),
+        "--base-url",
+        fake.url,
+        "--api-key",
+        api_key or fake.api_key,
+        "--poll-interval",
+        "0.2",
+        "--progress",
+        "log",
+        *extra,
+    ]
+    return await asyncio.to_thread(main, argv)
+
+
+async def user_replicas(client: TavusClient) -> Counter[str]:
+    """How many replicas the fake holds of each name (user replicas only)."""
+    return Counter(
+        [
+            str(replica.replica_name)
+            async for replica in client.replicas.iter_all(replica_type="user")
+        ]
+    )
+
+
+def results_of(manifest: Path) -> list[dict[str, str | None]]:
+    """The default results file of ``manifest``."""
+    return read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
+
+
+@pytest.fixture
+def quick(fake: FakeTavus) -> FakeTavus:
+    """The fake with training that takes 0.3 to 1.0 seconds."""
+    fake.training_time, fake.training_spread = 0.3, 0.7
+    fake.mark_failing("too-short")
+    return fake
+
+
+async def test_a_manifest_of_hundreds_completes_with_true_results(
+    quick: FakeTavus, client: TavusClient, tmp_path: Path
+) -> None:
+    """300 rows: one create each; the results file agrees with the server."""
+    failing = (7, 50, 299)
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(300, failing=failing))
+
+    code = await train(quick, manifest, "--concurrency", "16")
+
+    assert 1 == code  # three rows fail on purpose
+    assert 300 == quick.count("POST", "/v2/replicas")
+    assert Counter({f"row-{n:04d}": 1 for n in range(1, 301)}) == await user_replicas(
+        client
+    )
+    results = results_of(manifest)
+    assert [str(n) for n in range(2, 302)] == [row["line"] for row in results]
+    for row in results:
+        replica = quick.replica(str(row["replica_id"]))
+        assert (replica["replica_name"], replica["status"]) == (
+            row["replica_name"],
+            row["status"],
+        )
+        assert row["created_at"] is not None
+        assert row["seconds_to_finish"] is not None
+    errors = {
+        row["replica_name"]: row["error_message"]
+        for row in results
+        if row["status"] == "error"
+    }
+    assert {f"row-{n:04d}" for n in failing} == set(errors)
+    assert all(errors.values())
+
+
+async def test_all_completed_exits_0_and_a_rerun_creates_nothing(
+    quick: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finished job run again sends no create and reports the same results."""
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(20))
+
+    first = await train(quick, manifest)
+    before = results_of(manifest)
+    second = await train(quick, manifest)
+
+    assert (0, 0) == (first, second)
+    assert 20 == quick.count("POST", "/v2/replicas")
+    assert before == results_of(manifest)
+    assert "completed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(b"", ["no rows"], id="empty"),
+        pytest.param(
+            b"replica_name,voice_name\nx,anna\n",
+            ["train_video_url"],
+            id="missing-columns",
+        ),
+        pytest.param(
+            b"replica_name,train_video_url,train_image_url,voice_name\n"
+            b"a,https://e.com/a.mp4,https://e.com/a.png,anna\n"
+            b"b,ftp://e.com/b.mp4,,\n"
+            b"a,https://e.com/c.mp4,,\n",
+            ["line 2", "line 3", "line 4", "not both", "train_video_url"],
+            id="both-bad-url-duplicate",
+        ),
+        pytest.param(
+            b"replica_name,train_video_url\n\xff\xfebad,https://e.com/a.mp4\n",
+            ["UTF-8"],
+            id="wrong-encoding",
+        ),
+    ],
+)
+async def test_invalid_manifests_exit_2_listing_every_problem_and_create_nothing(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+    expected: list[str],
+) -> None:
+    """Bad input: every problem on stderr, exit 2, no request at all."""
+    manifest = tmp_path / "bad.csv"
+    manifest.write_bytes(content)
+
+    code = await train(fake, manifest)
+
+    err = capsys.readouterr().err
+    assert 2 == code
+    for text in expected:
+        assert text in err
+    assert 0 == fake.count()
+    assert not manifest.with_name("bad.csv.journal").exists()
+
+
+async def test_skip_invalid_trains_the_valid_rows_and_reports_the_rest(
+    quick: FakeTavus, tmp_path: Path
+) -> None:
+    """With --skip-invalid, invalid rows appear in the results as invalid."""
+    rows = [*video_rows(3), {"replica_name": "broken", "train_video_url": "nope"}]
+    manifest = write_manifest(tmp_path / "batch.csv", rows)
+
+    code = await train(quick, manifest, "--skip-invalid")
+
+    results = results_of(manifest)
+    assert 0 == code
+    assert 3 == quick.count("POST", "/v2/replicas")
+    assert ["completed"] * 3 + ["invalid"] == [row["status"] for row in results]
+    assert "train_video_url" in str(results[3]["error_message"])
+
+
+async def test_a_refused_create_is_final_and_reported(
+    quick: FakeTavus, tmp_path: Path
+) -> None:
+    """A row Tavus refuses (400) is create_failed; the others go on."""
+    rows = [
+        *video_rows(2),
+        {
+            "replica_name": "odd-voice",
+            "train_image_url": "https://example.com/x.png",
+            "voice_name": "nobody",
+        },
+    ]
+    manifest = write_manifest(tmp_path / "batch.csv", rows)
+
+    code = await train(quick, manifest)
+
+    results = results_of(manifest)
+    assert 1 == code
+    assert ["completed", "completed", "create_failed"] == [r["status"] for r in results]
+    assert "Invalid voice_name" in str(results[2]["error_message"])
+    assert 3 == quick.count("POST", "/v2/replicas")
+
+
+async def test_a_lost_answer_is_found_by_name_not_created_twice(
+    quick: FakeTavus, client: TavusClient, tmp_path: Path
+) -> None:
+    """Creates whose answer is dropped are looked up by name and adopted."""
+    quick.inject(Fault.drop(after=True), times=5, method="POST", path="/v2/replicas")
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(30))
+
+    code = await train(quick, manifest, "--reconcile-after", "0")
+
+    assert 0 == code
+    assert 30 == quick.count("POST", "/v2/replicas")
+    assert Counter({f"row-{n:04d}": 1 for n in range(1, 31)}) == await user_replicas(
+        client
+    )
+    assert ["completed"] * 30 == [row["status"] for row in results_of(manifest)]
+
+
+async def test_a_create_surely_not_received_is_sent_again(
+    quick: FakeTavus, tmp_path: Path
+) -> None:
+    """A create that failed before Tavus acted (503s) is retried by the job."""
+    quick.inject(Fault.http(503), times=3, method="POST", path="/v2/replicas")
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(1))
+
+    code = await train(quick, manifest)
+
+    assert 0 == code
+    assert 4 == quick.count("POST", "/v2/replicas")
+
+
+async def test_a_refused_api_key_fails_fast_with_a_clear_message(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 401 stops the job at once: exit 2, the key named, nothing created.
+
+    Creates still in flight when the first 401 arrives are cut short; the
+    journal keeps them unconfirmed, to be looked up by name on the next run.
+    """
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(100))
+
+    code = await train(fake, manifest, "--concurrency", "4", api_key="wrong-key")
+
+    err = capsys.readouterr().err
+    assert 2 == code
+    assert "API key" in err
+    assert "wrong-key" not in err
+    assert fake.count("POST", "/v2/replicas") <= 4
+    statuses = Counter(row["status"] for row in results_of(manifest))
+    assert 100 == statuses["not_created"] + statuses["unconfirmed"]
+    assert statuses["unconfirmed"] <= 3  # creates cut short in flight
+
+
+async def test_a_changed_row_after_its_create_is_refused(
+    quick: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Editing a created row's request makes the journal refuse the manifest."""
+    rows = video_rows(2)
+    manifest = write_manifest(tmp_path / "batch.csv", rows)
+    assert 0 == await train(quick, manifest)
+    rows[1]["train_video_url"] = "https://example.com/other.mp4"
+    write_manifest(manifest, rows)
+
+    code = await train(quick, manifest)
+
+    assert 2 == code
+    assert "row-0002" in capsys.readouterr().err
+    assert 2 == quick.count("POST", "/v2/replicas")
+
+
+async def test_jsonl_manifest_and_results(quick: FakeTavus, tmp_path: Path) -> None:
+    """A JSONL manifest trains; --results .jsonl writes JSON lines."""
+    manifest = tmp_path / "batch.jsonl"
+    manifest.write_text(
+        "".join(json.dumps(row) + "\n" for row in video_rows(3)), encoding="utf-8"
+    )
+    results = tmp_path / "out.jsonl"
+
+    code = await train(quick, manifest, "--results", str(results))
+
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert 0 == code
+    assert ["completed"] * 3 == [line["status"] for line in lines]

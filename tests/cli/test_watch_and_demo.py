@@ -1,0 +1,275 @@
+"""``tavus-async watch``, ``tavus-async demo``, Ctrl-C, and the job's rarer paths."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tavus_async import ReplicaWatcher, TavusClient
+from tavus_async.cli import main
+from tavus_async.cli._decisions import request_json
+from tavus_async.cli._job import Job
+from tavus_async.cli._journal import Journal, JournalEntry, RowState
+from tavus_async.cli._manifest import read_manifest
+from tavus_async.cli._progress import open_display
+from tavus_async.cli._results import read_results
+from tavus_async.testing import FakeTavus, Fault, TimelineStep
+
+
+async def cli(*argv: str) -> int:
+    """Run ``tavus-async`` in a worker thread (it runs its own event loop)."""
+    return await asyncio.to_thread(main, list(argv))
+
+
+def manifest_of(path: Path, count: int, *, prefix: str = "row") -> Path:
+    """A CSV manifest of ``count`` video rows named ``prefix-0001``..."""
+    lines = ["replica_name,train_video_url"]
+    lines += [
+        f"{prefix}-{n:04d},https://example.com/clip-{n}.mp4"
+        for n in range(1, count + 1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def connection(fake: FakeTavus) -> list[str]:
+    return ["--base-url", fake.url, "--api-key", fake.api_key, "--progress", "log"]
+
+
+async def test_watch_prints_one_outcome_per_replica(
+    fake: FakeTavus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """watch: outcomes as JSON lines on stdout; exit 1 when one failed."""
+    good = fake.add_replica(
+        replica_type="user",
+        status="started",
+        timeline=[TimelineStep(after=0.3, status="completed")],
+    )
+    bad = fake.add_replica(
+        replica_type="user",
+        status="started",
+        timeline=[TimelineStep(after=0.2, status="error", error_message="too short")],
+    )
+
+    code = await cli("watch", good, bad, "--poll-interval", "0.1", *connection(fake))
+
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert 1 == code
+    assert {
+        good: ("reached", "completed", None),
+        bad: ("failed", "error", "too short"),
+    } == {o["replica_id"]: (o["outcome"], o["status"], o["error_message"]) for o in out}
+
+
+async def test_watch_until_started_exits_0(fake: FakeTavus) -> None:
+    """--until started: a replica still training has reached the target."""
+    replica_id = fake.add_replica(replica_type="user", status="started")
+
+    code = await cli("watch", replica_id, "--until", "started", *connection(fake))
+
+    assert 0 == code
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["watch", "r1", "--until", "finished"], "until"),
+        (["watch", "r1", "--poll-interval", "0"], "poll_interval"),
+        (["watch", " "], "replica_ids"),
+    ],
+)
+async def test_watch_bad_input_exits_2_before_any_request(
+    fake: FakeTavus, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    code = await cli(*argv, *connection(fake))
+
+    assert 2 == code
+    assert expected in capsys.readouterr().err
+    assert 0 == fake.count()
+
+
+async def test_demo_runs_the_whole_flow_as_designed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """demo: its own fake, some rows failing on purpose, exit 0, files kept."""
+    code = await cli("demo", "--replicas", "40", "--dir", str(tmp_path), "--seed", "5")
+
+    results = read_results(tmp_path / "replicas.results.csv")
+    assert 0 == code
+    assert 40 == len(results)
+    assert {"completed": 38, "error": 2} == {
+        status: sum(r["status"] == status for r in results)
+        for status in ("completed", "error")
+    }
+    assert "as designed" in capsys.readouterr().err
+
+
+async def test_demo_refuses_zero_replicas(capsys: pytest.CaptureFixture[str]) -> None:
+    assert 2 == await cli("demo", "--replicas", "0")
+    assert "--replicas" in capsys.readouterr().err
+
+
+async def test_ctrl_c_writes_the_journal_and_results_then_resumes(
+    fake: FakeTavus, tmp_path: Path
+) -> None:
+    """SIGINT: exit 130 with a resume hint; the next run finishes the job."""
+    fake.training_time = 1.0
+    fake.inject_rate(Fault.slow(0.05), 1.0, method="POST", path="/v2/replicas")
+    manifest = manifest_of(tmp_path / "batch.csv", 100)
+    argv = ["-m", "tavus_async", "train", str(manifest), "--poll-interval", "0.2"]
+    job = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *argv,
+        *connection(fake),
+        "--concurrency",
+        "2",
+        stderr=asyncio.subprocess.PIPE,
+    )
+    while fake.count("POST", "/v2/replicas") < 10:  # noqa: ASYNC110 - a poll of the log
+        await asyncio.sleep(0.05)
+    job.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(job.communicate(), timeout=30)
+
+    assert 130 == job.returncode, err.decode()
+    assert "run the same command again to resume" in err.decode()
+    partial = read_results(tmp_path / "batch.results.csv")
+    assert 100 == len(partial)
+    assert "not_created" in {row["status"] for row in partial}
+
+    fake.clear_faults()
+    code = await cli(
+        "train",
+        str(manifest),
+        "--poll-interval",
+        "0.2",
+        "--reconcile-after",
+        "0",
+        *connection(fake),
+    )
+
+    assert 0 == code
+    assert 100 == fake.count("POST", "/v2/replicas")
+
+
+async def test_a_lost_create_not_found_is_sent_again(
+    fake: FakeTavus, tmp_path: Path
+) -> None:
+    """A create dropped before Tavus acted is looked up, not found, and resent."""
+    fake.training_time = 0.2
+    fake.inject(Fault.drop(), times=1, method="POST", path="/v2/replicas")
+    manifest = manifest_of(tmp_path / "batch.csv", 1)
+
+    code = await cli(
+        "train",
+        str(manifest),
+        "--poll-interval",
+        "0.1",
+        "--reconcile-after",
+        "0",
+        *connection(fake),
+    )
+
+    assert 0 == code
+    assert 2 == fake.count("POST", "/v2/replicas")
+    lookups = [r for r in fake.requests if r.query.get("replica_type") == "user"]
+    assert 1 == len(lookups)
+
+
+async def test_several_replicas_of_one_name_keep_the_closest(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lookup that finds two candidates adopts one and names the other."""
+    fake.training_time = 0.2
+    twin = fake.add_replica(replica_name="row-0001", replica_type="user")
+    fake.inject(Fault.drop(after=True), times=1, method="POST", path="/v2/replicas")
+    manifest = manifest_of(tmp_path / "batch.csv", 1)
+
+    code = await cli(
+        "train",
+        str(manifest),
+        "--poll-interval",
+        "0.1",
+        "--reconcile-after",
+        "0",
+        *connection(fake),
+    )
+
+    assert 0 == code
+    assert 1 == fake.count("POST", "/v2/replicas")
+    assert f"not {twin}" in capsys.readouterr().err
+
+
+async def job_for(
+    client: TavusClient, tmp_path: Path, count: int, **options: object
+) -> tuple[Job, ReplicaWatcher, Journal]:
+    """A Job over a fresh journal of ``count`` rows, as ``train`` builds it."""
+    manifest = read_manifest(manifest_of(tmp_path / "batch.csv", count))
+    entries = [
+        JournalEntry(r.line, r.name, request_json(r.request)) for r in manifest.rows
+    ]
+    journal = await Journal.open(tmp_path / "batch.journal", entries)
+    watcher = ReplicaWatcher(client, poll_interval=0.1)
+    job = Job(
+        client=client,
+        watcher=watcher,
+        journal=journal,
+        display=open_display(sys.stderr, title="t", live=False),
+        requests={r.name: r.request for r in manifest.rows},
+        concurrency=2,
+        reconcile_after=0.0,
+        **options,  # type: ignore[arg-type]
+    )
+    return job, watcher, journal
+
+
+async def test_passing_failures_give_up_after_the_last_delay(
+    fake: FakeTavus, client: TavusClient, tmp_path: Path
+) -> None:
+    """503s on every create: tried 1 + len(delays) times, then left pending."""
+    fake.inject_rate(Fault.http(503), 1.0, method="POST", path="/v2/replicas")
+    job, watcher, journal = await job_for(
+        client, tmp_path, 1, retry_delays=(0.01, 0.01)
+    )
+
+    code = await job.run(watcher.watch([], keep_open=True))
+
+    assert 1 == code
+    assert RowState.PENDING is journal.row("row-0001").state
+    assert 3 * 3 == fake.count("POST", "/v2/replicas")  # 3 job tries x 3 attempts
+    await journal.aclose()
+
+
+async def test_a_failed_lookup_is_tried_again(
+    fake: FakeTavus, client: TavusClient, tmp_path: Path
+) -> None:
+    """A lookup by name that fails (503s) waits, then looks again and adopts."""
+    fake.training_time = 0.2
+    fake.inject(Fault.drop(after=True), times=1, method="POST", path="/v2/replicas")
+    fake.inject(Fault.http(503), times=3, method="GET", path="/v2/replicas")
+    job, watcher, journal = await job_for(client, tmp_path, 1, retry_delays=(0.05,))
+
+    code = await job.run(watcher.watch([], keep_open=True))
+
+    assert 0 == code
+    assert 1 == fake.count("POST", "/v2/replicas")
+    assert RowState.FINISHED is journal.row("row-0001").state
+    await journal.aclose()
+
+
+def test_job_needs_a_retry_delay(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="retry_delays"):
+        Job(
+            client=None,  # type: ignore[arg-type]
+            watcher=None,  # type: ignore[arg-type]
+            journal=None,  # type: ignore[arg-type]
+            display=open_display(sys.stderr, title="t", live=False),
+            requests={},
+            concurrency=1,
+            reconcile_after=0.0,
+            retry_delays=(),
+        )
