@@ -30,6 +30,7 @@ __all__ = [
     "find_created",
     "judge_create_error",
     "outcome_label",
+    "progress_percent",
     "request_json",
     "result_row",
     "row_label",
@@ -125,6 +126,12 @@ def outcome_label(outcome: ReplicaOutcome) -> str:
     if outcome.kind in (OutcomeKind.TIMED_OUT, OutcomeKind.GONE):
         return kind
     return str(outcome.status or kind)
+
+
+def progress_percent(replica: Replica) -> int | None:
+    """A replica's training progress in whole percent; None when unknown."""
+    progress = replica.training_progress
+    return None if progress is None else round(100 * progress.fraction)
 
 
 def row_label(row: JournalRow) -> str:

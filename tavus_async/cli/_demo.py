@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tavus_async.cli._manifest import FIELDS
 from tavus_async.cli._results import read_results
 from tavus_async.cli._train import add_train_arguments, run_train
 from tavus_async.testing import FakeTavus
@@ -22,16 +23,6 @@ __all__ = ["register", "run_demo", "write_demo_manifest"]
 
 FAILING_MARK = "too-short"
 """Rows whose training video URL holds this fail, as a too-short video does."""
-
-_COLUMNS = (
-    "replica_name",
-    "train_video_url",
-    "train_image_url",
-    "voice_name",
-    "consent_video_url",
-    "model_name",
-    "background_green_screen",
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +69,7 @@ def write_demo_manifest(path: Path, replicas: int) -> list[str]:
     """
     failing: list[str] = []
     with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=_COLUMNS)
+        writer = csv.DictWriter(file, fieldnames=FIELDS)
         writer.writeheader()
         for number in range(1, replicas + 1):
             name = f"demo-{number:04d}"

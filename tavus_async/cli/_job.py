@@ -32,6 +32,7 @@ from tavus_async.cli._decisions import (
     find_created,
     judge_create_error,
     outcome_label,
+    progress_percent,
     row_label,
 )
 from tavus_async.cli._journal import Journal, RowState
@@ -283,9 +284,7 @@ class Job:
     def _updated(self, update: ReplicaUpdate) -> None:
         replica = update.replica
         name = self._names[replica.replica_id]
-        progress = replica.training_progress
-        percent = None if progress is None else round(100 * progress.fraction)
-        self._tally.set(name, str(replica.status), progress=percent)
+        self._tally.set(name, str(replica.status), progress=progress_percent(replica))
         before = update.previous.status if update.previous is not None else None
         if before is not None and before != replica.status:
             self._shown[name] = str(replica.status)

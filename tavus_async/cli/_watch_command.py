@@ -9,8 +9,8 @@ from contextlib import aclosing
 
 from tavus_async import ReplicaOutcome, ReplicaUpdate, ReplicaWatcher, ValidationError
 from tavus_async.cli._common import UsageError, add_connection_options, make_client
-from tavus_async.cli._decisions import outcome_label
-from tavus_async.cli._progress import Tally, open_display
+from tavus_async.cli._decisions import outcome_label, progress_percent
+from tavus_async.cli._progress import Display, Tally, open_display
 
 
 __all__ = ["add_watch_arguments", "live_choice", "register", "run_watch", "until_of"]
@@ -122,21 +122,11 @@ async def run_watch(args: argparse.Namespace) -> int:
         async with client, aclosing(events):
             async for event in events:
                 if isinstance(event, ReplicaUpdate):
-                    replica = event.replica
-                    progress = replica.training_progress
-                    percent = (
-                        None if progress is None else round(100 * progress.fraction)
-                    )
-                    tally.set(replica.replica_id, str(replica.status), progress=percent)
-                    before = None if event.previous is None else event.previous.status
-                    if before != replica.status:
-                        display.event(
-                            f"{replica.replica_id}: {before or 'seen'} -> "
-                            f"{replica.status}"
-                        )
+                    _show_update(event, tally, display)
                 elif isinstance(event, ReplicaOutcome):
                     failed += not event.ok
                     tally.set(event.replica_id, outcome_label(event), final=True)
+                    display.refresh(tally.snapshot())
                     display.event(
                         f"{event.replica_id}: {event.detail}", notable=not event.ok
                     )
@@ -145,6 +135,17 @@ async def run_watch(args: argparse.Namespace) -> int:
     finally:
         display.close()
     return 1 if failed else 0
+
+
+def _show_update(update: ReplicaUpdate, tally: Tally, display: Display) -> None:
+    replica = update.replica
+    tally.set(
+        replica.replica_id, str(replica.status), progress=progress_percent(replica)
+    )
+    before = None if update.previous is None else update.previous.status
+    if before != replica.status:
+        display.refresh(tally.snapshot())
+        display.event(f"{replica.replica_id}: {before or 'seen'} -> {replica.status}")
 
 
 def _print_outcome(outcome: ReplicaOutcome) -> None:

@@ -41,6 +41,19 @@ def connection(fake: FakeTavus) -> list[str]:
     return ["--base-url", fake.url, "--api-key", fake.api_key, "--progress", "log"]
 
 
+async def train_now(fake: FakeTavus, manifest: Path) -> int:
+    """Train with a quick poll, looking lost creates up at once."""
+    return await cli(
+        "train",
+        str(manifest),
+        "--poll-interval",
+        "0.1",
+        "--reconcile-after",
+        "0",
+        *connection(fake),
+    )
+
+
 async def test_watch_prints_one_outcome_per_replica(
     fake: FakeTavus, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -142,15 +155,7 @@ async def test_ctrl_c_writes_the_journal_and_results_then_resumes(
     assert "not_created" in {row["status"] for row in partial}
 
     fake.clear_faults()
-    code = await cli(
-        "train",
-        str(manifest),
-        "--poll-interval",
-        "0.2",
-        "--reconcile-after",
-        "0",
-        *connection(fake),
-    )
+    code = await train_now(fake, manifest)
 
     assert 0 == code
     assert 100 == fake.count("POST", "/v2/replicas")
@@ -164,15 +169,7 @@ async def test_a_lost_create_not_found_is_sent_again(
     fake.inject(Fault.drop(), times=1, method="POST", path="/v2/replicas")
     manifest = manifest_of(tmp_path / "batch.csv", 1)
 
-    code = await cli(
-        "train",
-        str(manifest),
-        "--poll-interval",
-        "0.1",
-        "--reconcile-after",
-        "0",
-        *connection(fake),
-    )
+    code = await train_now(fake, manifest)
 
     assert 0 == code
     assert 2 == fake.count("POST", "/v2/replicas")
@@ -189,15 +186,7 @@ async def test_several_replicas_of_one_name_keep_the_closest(
     fake.inject(Fault.drop(after=True), times=1, method="POST", path="/v2/replicas")
     manifest = manifest_of(tmp_path / "batch.csv", 1)
 
-    code = await cli(
-        "train",
-        str(manifest),
-        "--poll-interval",
-        "0.1",
-        "--reconcile-after",
-        "0",
-        *connection(fake),
-    )
+    code = await train_now(fake, manifest)
 
     assert 0 == code
     assert 1 == fake.count("POST", "/v2/replicas")
