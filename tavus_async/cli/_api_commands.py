@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import sys
 from argparse import Namespace
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -30,19 +29,17 @@ from tavus_async.cli._common import (
     EXIT_USAGE,
     UsageError,
     add_connection_options,
+    flag_message,
     make_client,
     write_json_line,
 )
 
 
-__all__ = ["comma_list", "flag_message", "register"]
+__all__ = ["comma_list", "register"]
 
 _Items = AsyncIterator[object]
 _Action = Callable[[TavusClient, Namespace], _Items]
 _Handler = Callable[[Namespace], Awaitable[int]]
-
-_CALL = re.compile(r"\bclient\.(\w+)\.(\w+)\(\)")
-_COMMAND = r"tavus-async \1 \2"
 
 
 def comma_list(text: str) -> list[str]:
@@ -58,30 +55,6 @@ def comma_list(text: str) -> list[str]:
             f"expected comma-separated values such as 'a,b', got {text!r}"
         )
     return items
-
-
-def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
-    """Describe ``exc`` in the command line's terms: flags instead of fields.
-
-    Args:
-        exc: The problems found by the library, by field name.
-        flags: The flag (or positional name) of each field, such as
-            ``{"train_video_url": "--train-video-url"}``. A field under
-            ``properties.`` is looked up by its last part.
-
-    Returns:
-        ``"--flag: message"`` for each problem, joined by ``"; "``. Field names
-        inside the messages become flags too, and ``client.voices.list()``
-        becomes ``tavus-async voices list``.
-    """
-    named = {field: flag for field, flag in flags.items() if "_" in field}
-    words = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
-    parts = []
-    for field, message in exc.problems:
-        flag = flags.get(field) or flags.get(field.rsplit(".", 1)[-1], field)
-        text = words.sub(lambda m: named[m.group(1)], message) if named else message
-        parts.append(f"{flag}: {_CALL.sub(_COMMAND, text)}")
-    return "; ".join(parts)
 
 
 @frozen

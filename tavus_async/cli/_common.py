@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tavus_async import (
@@ -24,9 +26,19 @@ __all__ = [
     "UsageError",
     "add_connection_options",
     "fail",
+    "flag_message",
     "make_client",
     "write_json_line",
 ]
+
+_CALL = re.compile(r"\bclient\.(\w+)\.(\w+)\(\)")
+_COMMAND = r"tavus-async \1 \2"
+
+_CONNECTION_FLAGS = {
+    "api_key": "--api-key",
+    "base_url": "--base-url",
+    "timeout": "--request-timeout",
+}
 
 EXIT_OK = 0
 """Everything asked for was done (every replica completed)."""
@@ -90,18 +102,32 @@ def make_client(args: argparse.Namespace, **options: Any) -> TavusClient:
 
 
 def _usage_message(exc: ValidationError) -> str:
-    flags = {
-        "api_key": "--api-key",
-        "base_url": "--base-url",
-        "timeout": "--request-timeout",
-    }
+    if exc.field == "api_key":
+        return "no API key: pass --api-key or set TAVUS_API_KEY"
+    return flag_message(exc, _CONNECTION_FLAGS)
+
+
+def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
+    """Describe ``exc`` in the command line's terms: flags instead of fields.
+
+    Args:
+        exc: The problems found by the library, by field name.
+        flags: The flag (or positional name) of each field, such as
+            ``{"train_video_url": "--train-video-url"}``. A field under
+            ``properties.`` is looked up by its last part.
+
+    Returns:
+        ``"--flag: message"`` for each problem, joined by ``"; "``. Field names
+        inside the messages become flags too, and ``client.voices.list()``
+        becomes ``tavus-async voices list``.
+    """
+    named = {field: flag for field, flag in flags.items() if "_" in field}
+    words = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
     parts = []
     for field, message in exc.problems:
-        if field == "api_key":
-            parts.append("no API key: pass --api-key or set TAVUS_API_KEY")
-            continue
-        name = flags.get(field.split(".")[0], field)
-        parts.append(f"{name}: {message}")
+        flag = flags.get(field) or flags.get(field.rsplit(".", 1)[-1], field)
+        text = words.sub(lambda m: named[m.group(1)], message) if named else message
+        parts.append(f"{flag}: {_CALL.sub(_COMMAND, text)}")
     return "; ".join(parts)
 
 

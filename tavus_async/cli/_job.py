@@ -256,6 +256,10 @@ class Job:
         found = find_created(name, row.sent_at, listing, claimed)
         if not found:
             await self._journal.pending(name, "create not found on Tavus by name")
+            if name not in self._requests:  # gone from the manifest: not resent
+                self._set(name, "not_created")
+                self._done_with(name)
+                return
             self._set(name, "pending")
             self._event(f"{name}: not found on Tavus by name; creating it again")
             self._queue.put_nowait(name)

@@ -13,15 +13,19 @@ import sys
 from contextlib import aclosing
 from pathlib import Path
 
-from tavus_async import ReplicaWatcher, ValidationError
-from tavus_async.cli._common import UsageError, add_connection_options, make_client
+from tavus_async.cli._common import (
+    EXIT_FAILED,
+    UsageError,
+    add_connection_options,
+    make_client,
+)
 from tavus_async.cli._decisions import request_json, result_row
 from tavus_async.cli._job import Job
 from tavus_async.cli._journal import Journal, JournalEntry, JournalError
 from tavus_async.cli._manifest import Manifest, ManifestError, read_manifest
 from tavus_async.cli._progress import open_display
 from tavus_async.cli._results import ResultRow, check_results_path, write_results
-from tavus_async.cli._watch_command import add_watch_arguments, live_choice, until_of
+from tavus_async.cli._watch_command import add_watch_arguments, live_choice, open_watch
 
 
 __all__ = ["add_train_arguments", "register", "run_train"]
@@ -125,11 +129,9 @@ def _invalid_results(manifest: Manifest) -> list[ResultRow]:
     messages: dict[int, list[str]] = {}
     for problem in manifest.problems:
         if problem.line is not None:
-            text = (
-                f"{problem.field}: {problem.message}"
-                if problem.field
-                else (problem.message)
-            )
+            text = problem.message
+            if problem.field:
+                text = f"{problem.field}: {text}"
             messages.setdefault(problem.line, []).append(text)
     return [
         ResultRow(
@@ -160,17 +162,11 @@ async def run_train(args: argparse.Namespace) -> int:
     manifest_path, journal_path, results_path = _paths(args)
     manifest = _read(manifest_path, args.skip_invalid)
     client = make_client(args)
-    watcher = ReplicaWatcher(client, poll_interval=args.poll_interval)
     try:
-        events = watcher.watch(
-            [],
-            until=until_of(args),
-            replica_timeout=args.replica_timeout,
-            keep_open=True,
-        )
-    except ValidationError as exc:
+        watcher, events = open_watch(client, args, [], timeout=None, keep_open=True)
+    except UsageError:
         await client.aclose()
-        raise UsageError(str(exc).replace("until:", "--until:", 1)) from None
+        raise
     entries = [
         JournalEntry(line=row.line, name=row.name, request=request_json(row.request))
         for row in manifest.rows
@@ -196,6 +192,12 @@ async def run_train(args: argparse.Namespace) -> int:
         )
         try:
             return await job.run(events)
+        except JournalError as exc:
+            sys.stderr.write(
+                f"tavus-async: error: {exc}\nthe job stopped; fix this and run the "
+                "same command again to resume\n"
+            )
+            return EXIT_FAILED
         except asyncio.CancelledError:
             sys.stderr.write(
                 "interrupted: the journal holds every row's state; run the same "

@@ -5,15 +5,43 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
-from tavus_async import ReplicaOutcome, ReplicaUpdate, ReplicaWatcher, ValidationError
-from tavus_async.cli._common import UsageError, add_connection_options, make_client
+from tavus_async import (
+    ReplicaOutcome,
+    ReplicaUpdate,
+    ReplicaWatcher,
+    TavusClient,
+    ValidationError,
+    WatchEvent,
+)
+from tavus_async.cli._common import (
+    UsageError,
+    add_connection_options,
+    flag_message,
+    make_client,
+)
 from tavus_async.cli._decisions import outcome_label, progress_percent
 from tavus_async.cli._progress import Display, Tally, open_display
 
 
-__all__ = ["add_watch_arguments", "live_choice", "register", "run_watch", "until_of"]
+__all__ = [
+    "add_watch_arguments",
+    "live_choice",
+    "open_watch",
+    "register",
+    "run_watch",
+    "until_of",
+]
+
+_WATCH_FLAGS = {
+    "replica_ids": "ID",
+    "until": "--until",
+    "poll_interval": "--poll-interval",
+    "timeout": "--timeout",
+    "replica_timeout": "--replica-timeout",
+}
 
 _EPILOG = """\
 example:
@@ -60,6 +88,33 @@ def until_of(args: argparse.Namespace) -> list[str] | None:
     return [s.strip() for item in args.until for s in item.split(",") if s.strip()]
 
 
+def open_watch(
+    client: TavusClient,
+    args: argparse.Namespace,
+    replica_ids: list[str],
+    *,
+    timeout: float | None,
+    keep_open: bool,
+) -> tuple[ReplicaWatcher, AsyncGenerator[WatchEvent, None]]:
+    """A watcher and its watch, from the options :func:`add_watch_arguments` adds.
+
+    Raises:
+        UsageError: A bad id, status or number, naming the flag.
+    """
+    try:
+        watcher = ReplicaWatcher(client, poll_interval=args.poll_interval)
+        events = watcher.watch(
+            replica_ids,
+            until=until_of(args),
+            timeout=timeout,
+            replica_timeout=args.replica_timeout,
+            keep_open=keep_open,
+        )
+    except ValidationError as exc:
+        raise UsageError(flag_message(exc, _WATCH_FLAGS)) from None
+    return watcher, events
+
+
 def live_choice(args: argparse.Namespace) -> bool | None:
     """``--progress`` as ``open_display``'s ``live`` argument."""
     return {"auto": None, "live": True, "log": False}[args.progress]
@@ -98,17 +153,17 @@ async def run_watch(args: argparse.Namespace) -> int:
         AuthenticationError: Tavus refused the API key.
     """
     client = make_client(args)
-    watcher = ReplicaWatcher(client, poll_interval=args.poll_interval)
     try:
-        events = watcher.watch(
+        events = open_watch(
+            client,
+            args,
             args.replica_ids,
-            until=until_of(args),
             timeout=args.watch_timeout,
-            replica_timeout=args.replica_timeout,
-        )
-    except ValidationError as exc:
+            keep_open=False,
+        )[1]
+    except UsageError:
         await client.aclose()
-        raise UsageError(str(exc)) from None
+        raise
     tally = Tally()
     for replica_id in dict.fromkeys(args.replica_ids):
         tally.add(replica_id, "waiting")

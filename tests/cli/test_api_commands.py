@@ -17,7 +17,8 @@ import pytest
 
 from tavus_async import CreateConversationRequest, TavusClient, ValidationError
 from tavus_async.cli import main
-from tavus_async.cli._api_commands import comma_list, flag_message
+from tavus_async.cli._api_commands import comma_list
+from tavus_async.cli._common import flag_message
 from tavus_async.testing import FakeTavus
 
 

@@ -300,3 +300,31 @@ async def test_jsonl_manifest_and_results(quick: FakeTavus, tmp_path: Path) -> N
     lines = [json.loads(line) for line in results.read_text().splitlines()]
     assert 0 == code
     assert ["completed"] * 3 == [line["status"] for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--until", "done"], "--until: "),
+        (["--poll-interval", "-1"], "--poll-interval: "),
+        (["--concurrency", "0"], "--concurrency: "),
+        (["--reconcile-after", "-1"], "--reconcile-after: "),
+        (["--results", "out.txt"], "--results: "),
+    ],
+)
+async def test_bad_options_exit_2_naming_the_flag_before_anything(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    expected: str,
+) -> None:
+    """Bad options are refused before any request or journal."""
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(2))
+
+    code = await train(fake, manifest, *extra)
+
+    assert 2 == code
+    assert expected in capsys.readouterr().err
+    assert 0 == fake.count()
+    assert not manifest.with_name("batch.csv.journal").exists()

@@ -14,7 +14,7 @@ from tavus_async import ReplicaWatcher, TavusClient
 from tavus_async.cli import main
 from tavus_async.cli._decisions import request_json
 from tavus_async.cli._job import Job
-from tavus_async.cli._journal import Journal, JournalEntry, RowState
+from tavus_async.cli._journal import Journal, JournalEntry, JournalError, RowState
 from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._progress import open_display
 from tavus_async.cli._results import read_results
@@ -91,9 +91,10 @@ async def test_watch_until_started_exits_0(fake: FakeTavus) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["watch", "r1", "--until", "finished"], "until"),
-        (["watch", "r1", "--poll-interval", "0"], "poll_interval"),
-        (["watch", " "], "replica_ids"),
+        (["watch", "r1", "--until", "finished"], "--until: "),
+        (["watch", "r1", "--poll-interval", "0"], "--poll-interval: "),
+        (["watch", "r1", "--replica-timeout", "-1"], "--replica-timeout: "),
+        (["watch", " "], "ID: "),
     ],
 )
 async def test_watch_bad_input_exits_2_before_any_request(
@@ -262,3 +263,57 @@ def test_job_needs_a_retry_delay(tmp_path: Path) -> None:
             reconcile_after=0.0,
             retry_delays=(),
         )
+
+
+async def test_an_unconfirmed_row_gone_from_the_manifest_is_not_resent(
+    fake: FakeTavus, client: TavusClient, tmp_path: Path
+) -> None:
+    """A row left creating, then removed from the manifest, is looked up only."""
+    job, watcher, journal = await job_for(client, tmp_path, 2)
+    await journal.creating("row-0002")
+    await journal.aclose()
+    manifest = read_manifest(manifest_of(tmp_path / "batch.csv", 1))
+    entries = [
+        JournalEntry(r.line, r.name, request_json(r.request)) for r in manifest.rows
+    ]
+    journal = await Journal.open(tmp_path / "batch.journal", entries)
+    fake.training_time = 0.1
+    job = Job(
+        client=client,
+        watcher=watcher,
+        journal=journal,
+        display=open_display(sys.stderr, title="t", live=False),
+        requests={r.name: r.request for r in manifest.rows},
+        concurrency=1,
+        reconcile_after=0.0,
+    )
+
+    code = await job.run(watcher.watch([], keep_open=True))
+
+    assert 1 == code  # row-0002 was never created
+    assert 1 == fake.count("POST", "/v2/replicas")
+    assert RowState.PENDING is journal.row("row-0002").state
+    assert RowState.FINISHED is journal.row("row-0001").state
+    await journal.aclose()
+
+
+async def test_a_journal_write_failure_stops_the_job_with_a_resume_hint(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A journal that cannot record a create ends the run: exit 1, say why."""
+
+    async def broken(*_: object, **__: object) -> None:
+        raise JournalError("journal: write failed: disk I/O error")
+
+    monkeypatch.setattr(Journal, "created", broken)
+    manifest = manifest_of(tmp_path / "batch.csv", 1)
+
+    code = await train_now(fake, manifest)
+
+    err = capsys.readouterr().err
+    assert 1 == code
+    assert "disk I/O error" in err
+    assert "run the same command again" in err
