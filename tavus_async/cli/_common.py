@@ -153,10 +153,7 @@ def fail(exc: BaseException, *, stderr: TextIO | None = None) -> int:
         BaseException: ``exc`` itself when it is not one of ours (a bug).
     """
     out = stderr if stderr is not None else sys.stderr
-    if isinstance(exc, UsageError):
-        out.write(f"tavus-async: error: {exc}\n")
-        return EXIT_USAGE
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, UsageError | ValidationError):
         out.write(f"tavus-async: error: {exc}\n")
         return EXIT_USAGE
     if isinstance(exc, AuthenticationError | PermissionDeniedError):

@@ -13,9 +13,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tavus_async.cli._common import add_connection_options
 from tavus_async.cli._manifest import FIELDS
 from tavus_async.cli._results import read_results
 from tavus_async.cli._train import add_train_arguments, run_train
+from tavus_async.cli._watch_command import add_progress_argument
 from tavus_async.testing import FakeTavus
 
 
@@ -48,12 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="where to write the manifest, journal and results, replacing an "
         "earlier demo's (default: a new temporary folder)",
     )
-    demo.add_argument(
-        "--progress",
-        choices=("auto", "live", "log"),
-        default="auto",
-        help="live display on a terminal, one line per change otherwise",
-    )
+    add_progress_argument(demo)
     demo.add_argument(
         "--seed", type=int, default=None, help="seed of the fake's random choices"
     )
@@ -119,16 +116,18 @@ async def run_demo(args: argparse.Namespace) -> int:
         fake.mark_failing(FAILING_MARK)
         parser = argparse.ArgumentParser(prog="tavus-async train")
         add_train_arguments(parser)
+        add_connection_options(parser)
         train_args = parser.parse_args(
             [
                 str(manifest),
                 "--poll-interval=0.5",
                 "--concurrency=16",
                 f"--progress={args.progress}",
+                f"--api-key={fake.api_key}",
+                f"--base-url={fake.url}",
+                "--request-timeout=10",
             ]
         )
-        train_args.api_key, train_args.base_url = fake.api_key, fake.url
-        train_args.timeout = 10.0
         await run_train(train_args)
     results = read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
     wrong = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -21,12 +20,14 @@ from tavus_async.cli._common import (
     add_connection_options,
     flag_message,
     make_client,
+    write_json_line,
 )
 from tavus_async.cli._decisions import outcome_label, progress_percent
 from tavus_async.cli._progress import Display, Tally, open_display
 
 
 __all__ = [
+    "add_progress_argument",
     "add_watch_arguments",
     "live_choice",
     "open_watch",
@@ -73,6 +74,11 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up on a replica this long after it is created or added",
     )
+    add_progress_argument(parser)
+
+
+def add_progress_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--progress auto|live|log``; read it with :func:`live_choice`."""
     parser.add_argument(
         "--progress",
         choices=("auto", "live", "log"),
@@ -185,7 +191,7 @@ async def run_watch(args: argparse.Namespace) -> int:
                     display.event(
                         f"{event.replica_id}: {event.detail}", notable=not event.ok
                     )
-                    _print_outcome(event)
+                    _print_outcome(client, event)
                 display.refresh(tally.snapshot())
     finally:
         display.close()
@@ -203,7 +209,7 @@ def _show_update(update: ReplicaUpdate, tally: Tally, display: Display) -> None:
         display.event(f"{replica.replica_id}: {before or 'seen'} -> {replica.status}")
 
 
-def _print_outcome(outcome: ReplicaOutcome) -> None:
+def _print_outcome(client: TavusClient, outcome: ReplicaOutcome) -> None:
     data = {
         "replica_id": outcome.replica_id,
         "outcome": outcome.kind.value,
@@ -211,5 +217,4 @@ def _print_outcome(outcome: ReplicaOutcome) -> None:
         "error_message": outcome.error_message,
         "detail": outcome.detail,
     }
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    write_json_line(sys.stdout, client, data)

@@ -269,24 +269,11 @@ async def test_an_unconfirmed_row_gone_from_the_manifest_is_not_resent(
     fake: FakeTavus, client: TavusClient, tmp_path: Path
 ) -> None:
     """A row left creating, then removed from the manifest, is looked up only."""
-    job, watcher, journal = await job_for(client, tmp_path, 2)
+    _, _, journal = await job_for(client, tmp_path, 2)
     await journal.creating("row-0002")
     await journal.aclose()
-    manifest = read_manifest(manifest_of(tmp_path / "batch.csv", 1))
-    entries = [
-        JournalEntry(r.line, r.name, request_json(r.request)) for r in manifest.rows
-    ]
-    journal = await Journal.open(tmp_path / "batch.journal", entries)
+    job, watcher, journal = await job_for(client, tmp_path, 1)
     fake.training_time = 0.1
-    job = Job(
-        client=client,
-        watcher=watcher,
-        journal=journal,
-        display=open_display(sys.stderr, title="t", live=False),
-        requests={r.name: r.request for r in manifest.rows},
-        concurrency=1,
-        reconcile_after=0.0,
-    )
 
     code = await job.run(watcher.watch([], keep_open=True))
 
