@@ -246,13 +246,15 @@ class Job:
                 for name in due:
                     self._lookups[name] = now + self._delays[0]
                 continue
+            claimed = {r.replica_id for r in self._journal.rows() if r.replica_id}
             for name in due:
                 del self._lookups[name]
-                await self._settle_lookup(name, listing)
+                await self._settle_lookup(name, listing, claimed)
 
-    async def _settle_lookup(self, name: str, listing: list[Replica]) -> None:
+    async def _settle_lookup(
+        self, name: str, listing: list[Replica], claimed: set[str]
+    ) -> None:
         row = self._journal.row(name)
-        claimed = {r.replica_id for r in self._journal.rows() if r.replica_id}
         found = find_created(name, row.sent_at, listing, claimed)
         if not found:
             await self._journal.pending(name, "create not found on Tavus by name")
@@ -273,6 +275,7 @@ class Job:
                 notable=True,
             )
         await self._journal.created(name, first.replica_id, str(first.status))
+        claimed.add(first.replica_id)
         self._adopt(name, first.replica_id, str(first.status))
 
     # Watching
