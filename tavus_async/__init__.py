@@ -28,6 +28,7 @@ from tavus_async.errors import (
     ValidationError,
     WatchError,
     WatchTimeoutError,
+    WebhookError,
 )
 from tavus_async.services import ConversationsService, ReplicasService, VoicesService
 from tavus_async.session import create_session
@@ -115,6 +116,7 @@ __all__ = [
     "WatchEvent",
     "WatchStats",
     "WatchTimeoutError",
+    "WebhookError",
     "create_session",
     "make_converter",
 ]

@@ -12,6 +12,16 @@
 - Open enums accept any string (see :class:`OpenStrEnum`).
 - The Face/PAL names (``face_id``, ``face_name``, ``face_type``, ``pal_id``)
   fill the legacy replica/persona fields when those are absent.
+- A string field takes a string (a number is written out); an object, array
+  or boolean where a string belongs is an error, never its Python repr. A
+  tuple field takes a JSON array only.
+- Callbacks (:data:`~tavus_async.types.webhooks.CallbackEvent`) pick their
+  class by ``event_type`` (a conversation event) or by ``replica_id`` (a
+  training callback); unknown event types become the generic
+  :class:`~tavus_async.types.webhooks.ConversationCallback`. Each keeps the
+  object as received in ``raw``. A training callback's ``ready`` reads as
+  ``completed``; a shutdown reason under ``reason`` fills ``shutdown_reason``
+  and loses Tavus's " reached" suffix.
 """
 
 from __future__ import annotations
@@ -24,17 +34,34 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 
+from tavus_async.errors import WebhookError
 from tavus_async.types import (
     Conversation,
     CreatedReplica,
     OpenStrEnum,
     Replica,
+    ReplicaStatus,
     TrainingProgress,
     Voice,
+)
+from tavus_async.types.webhooks import (
+    CallbackEvent,
+    ConversationCallback,
+    ConversationShutdown,
+    JoinedProperties,
+    PerceptionAnalysis,
+    RecordingCopyFailed,
+    RecordingReady,
+    ReplicaJoined,
+    ReplicaTrainingCallback,
+    ShutdownProperties,
+    ShutdownReason,
+    TranscriptionReady,
 )
 
 
@@ -50,7 +77,23 @@ _ALIASES: dict[type, dict[str, str]] = {
     CreatedReplica: _FACE,
     Voice: _FACE,
     Conversation: {**_FACE, "pal_id": "persona_id"},
+    ReplicaTrainingCallback: _FACE,
+    JoinedProperties: _FACE,
+    ShutdownProperties: {"reason": "shutdown_reason"},
 }
+_EVENTS: dict[str, type[ConversationCallback]] = {
+    event_type: cls
+    for cls in (
+        ReplicaJoined,
+        ConversationShutdown,
+        TranscriptionReady,
+        RecordingReady,
+        RecordingCopyFailed,
+        PerceptionAnalysis,
+    )
+    for event_type in cls.EVENT_TYPES
+}
+_REACHED = " reached"
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 
@@ -72,9 +115,15 @@ def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(TrainingProgress, _structure_progress)
     conv.register_unstructure_hook(TrainingProgress, str)
-    conv.register_structure_hook_func(_is_open_enum, _structure_open_enum)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(OpenStrEnum, _structure_open_enum)
+    conv.register_structure_hook(ShutdownReason, _structure_reason)
     conv.register_unstructure_hook(OpenStrEnum, _unstructure_enum)
     conv.register_structure_hook_factory(attrs.has, _structure_factory)
+    conv.register_structure_hook_factory(_is_array, _structure_array_factory)
+    conv.register_structure_hook_func(
+        lambda cls: cls == CallbackEvent, lambda data, _: _structure_event(conv, data)
+    )
     conv.register_unstructure_hook_factory(attrs.has, _unstructure_factory)
     return conv
 
@@ -128,16 +177,84 @@ def _structure_bool(value: Any, _: type) -> bool:
     return bool(value)
 
 
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected a string, got {_json_type(value)}")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    return type(value).__name__
+
+
+def _structure_reason(value: Any, _: type) -> ShutdownReason:
+    text = _structure_str(value, str).strip()
+    if text.lower().endswith(_REACHED):
+        text = text[: -len(_REACHED)].rstrip()
+    return ShutdownReason(text)
+
+
+def _is_array(cls: Any) -> bool:
+    args = getattr(cls, "__args__", ())
+    return getattr(cls, "__origin__", None) is tuple and args[1:] == (Ellipsis,)
+
+
+def _structure_array_factory(
+    cls: Any, converter: cattrs.Converter
+) -> Callable[[Any, Any], Any]:
+    base = homogenous_tuple_structure_factory(cls, converter)
+
+    def structure(value: Any, target: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected an array, got {_json_type(value)}")
+        return base(value, target)
+
+    return structure
+
+
+def _structure_event(converter: cattrs.Converter, data: Any) -> CallbackEvent:
+    if not isinstance(data, Mapping):
+        raise WebhookError(f"a callback must be a JSON object, got {_json_type(data)}")
+    cls: type[CallbackEvent]
+    if "event_type" in data or "conversation_id" in data:
+        event_type = data.get("event_type")
+        if event_type is not None and not isinstance(event_type, str | int | float):
+            raise WebhookError(
+                f"expected a string, got {_json_type(event_type)}", field="event_type"
+            )
+        cls = _EVENTS.get(str(event_type), ConversationCallback)
+        properties = data.get("properties")
+        if properties is not None and not isinstance(properties, Mapping):
+            raise WebhookError(
+                f"expected an object, got {_json_type(properties)}", field="properties"
+            )
+    elif "replica_id" in data or "face_id" in data:
+        cls = ReplicaTrainingCallback
+    else:
+        raise WebhookError(
+            "not a Tavus callback: expected replica_id and status (a replica "
+            "training callback) or conversation_id and event_type (a "
+            "conversation callback)"
+        )
+    return converter.structure(data, cls)
+
+
 def _structure_progress(value: Any, _: type) -> TrainingProgress | None:
     return TrainingProgress.parse(str(value))
 
 
-def _is_open_enum(cls: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, OpenStrEnum)
-
-
 def _structure_open_enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
-    return cls(value if isinstance(value, str) else str(value))
+    return cls(_structure_str(value, str))
 
 
 def _unstructure_enum(value: OpenStrEnum) -> str:
@@ -147,19 +264,30 @@ def _unstructure_enum(value: OpenStrEnum) -> str:
 def _structure_factory(
     cls: Any, converter: cattrs.Converter
 ) -> Callable[[Any, Any], Any]:
-    base = make_dict_structure_fn(cls, converter)
     origin = getattr(cls, "__origin__", cls)
+    keeps_raw = "raw" in attrs.fields_dict(origin)
+    overrides = {"raw": override(omit=True)} if keeps_raw else {}
+    base = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
     aliases = _ALIASES.get(origin, {})
     defaults = _null_defaults(origin)
-    if not aliases and not defaults:
+    if not aliases and not defaults and not keeps_raw:
         return base
 
     def structure(data: Any, target: Any) -> Any:
-        if isinstance(data, Mapping):
-            data = _normalize(data, aliases, defaults)
-        return base(data, target)
+        if not isinstance(data, Mapping):
+            return base(data, target)
+        result = base(_normalize(data, aliases, defaults), target)
+        return _received(result, data) if keeps_raw else result
 
     return structure
+
+
+def _received(event: Any, data: Mapping[str, Any]) -> Any:
+    """Attach the object as received; a training callback's ``ready`` is completed."""
+    changes: dict[str, Any] = {"raw": data}
+    if isinstance(event, ReplicaTrainingCallback) and event.status.is_success:
+        changes["status"] = ReplicaStatus.COMPLETED
+    return attrs.evolve(event, **changes)
 
 
 def _unstructure_factory(cls: Any, converter: cattrs.Converter) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ module (types, the converter, the HTTP core) can raise these errors.
 
     TavusError
     ├── ValidationError (ValueError)          bad input, caught before any request
+    ├── WebhookError (ValueError)             a body that is not a Tavus callback
     ├── ClientStateError (RuntimeError)       a closed or twice-opened client
     ├── WatchError                            a watch ended with replicas not ok
     │   └── WatchTimeoutError (TimeoutError)  ... and every one of them timed out
@@ -59,6 +60,7 @@ __all__ = [
     "ValidationError",
     "WatchError",
     "WatchTimeoutError",
+    "WebhookError",
 ]
 
 _MAY_HAVE_SUCCEEDED_NOTE = (
@@ -91,6 +93,19 @@ class ValidationError(TavusError, ValueError):
     def single(cls, field: str, message: str) -> ValidationError:
         """Build the error for one offending field."""
         return cls([(field, message)])
+
+
+class WebhookError(TavusError, ValueError):
+    """A callback body that cannot be a Tavus callback: not JSON, or the wrong shape.
+
+    Attributes:
+        field: Where the problem is, such as ``"properties.transcript"``; None
+            when it concerns the body as a whole.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
 
 
 class ClientStateError(TavusError, RuntimeError):

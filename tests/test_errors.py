@@ -16,6 +16,7 @@ from tavus_async import (
     ValidationError,
     WatchError,
     WatchTimeoutError,
+    WebhookError,
 )
 
 
@@ -26,6 +27,7 @@ from tavus_async import (
         (APITimeoutError, ConnectionError),
         (APIConnectionError, ConnectionError),
         (ValidationError, ValueError),
+        (WebhookError, ValueError),
         (DecodeError, ValueError),
         (ClientStateError, RuntimeError),
         (WatchTimeoutError, TimeoutError),
@@ -47,7 +49,7 @@ def test_every_exported_error_descends_from_the_root() -> None:
         and issubclass(getattr(tavus_async, n), BaseException)
     ]
 
-    assert 18 == len(errors)
+    assert 19 == len(errors)
     assert all(issubclass(e, TavusError) for e in errors)
 
 

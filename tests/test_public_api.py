@@ -21,6 +21,8 @@ MODULES = [
     "tavus_async.client",
     "tavus_async.watcher",
     "tavus_async.types.watch",
+    "tavus_async.types.webhooks",
+    "tavus_async.webhooks",
     "tavus_async.testing",
 ]
 

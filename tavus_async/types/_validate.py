@@ -20,7 +20,10 @@ def check_url(problems: Problems, field: str, value: object) -> None:
     if not isinstance(value, str):
         problems.append((field, f"must be a URL string, got {type(value).__name__}"))
         return
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(
             (

@@ -1,0 +1,171 @@
+"""The aiohttp side of the callback receiver: a request handler and a small server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+
+from aiohttp import hdrs, web
+
+from tavus_async.webhooks._receiver import CallbackReceiver, CallbackResponse
+
+
+__all__ = ["CallbackServer", "aiohttp_handler"]
+
+_READ_TIMEOUT = 30.0
+_SHUTDOWN_TIMEOUT = 1.0
+
+AiohttpHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def aiohttp_handler(receiver: CallbackReceiver) -> AiohttpHandler:
+    """Return an aiohttp request handler that feeds ``receiver``.
+
+    Route POSTs to it: ``app.router.add_post("/tavus/callbacks", handler)``.
+    The body is read only up to the receiver's ``max_body_size`` (a larger
+    declared ``Content-Length`` is refused unread), within 30 seconds, and
+    the connection is closed after a refused oversized body.
+
+    Args:
+        receiver: The receiver that checks, parses and hands events over.
+
+    Returns:
+        The handler.
+    """
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        limit = receiver.max_body_size
+        declared = request.content_length
+        content_type = request.headers.get(hdrs.CONTENT_TYPE)
+        if declared is not None and declared > limit:
+            answer = await receiver.receive(
+                b"",
+                content_type=content_type,
+                query=request.query,
+                content_length=declared,
+            )
+            return _response(answer, close=True)
+        try:
+            async with asyncio.timeout(_READ_TIMEOUT):
+                body = await _read(request, limit + 1)
+        except TimeoutError:
+            return _response(
+                CallbackResponse(status=408, body=b'{"error": "body too slow"}'),
+                close=True,
+            )
+        answer = await receiver.receive(
+            body, content_type=content_type, query=request.query
+        )
+        return _response(answer, close=len(body) > limit)
+
+    return handle
+
+
+async def _read(request: web.Request, most: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < most:
+        chunk = await request.content.read(most - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _response(answer: CallbackResponse, *, close: bool) -> web.Response:
+    response = web.Response(
+        status=answer.status,
+        body=answer.body,
+        content_type=answer.content_type,
+        headers=answer.headers,
+    )
+    if close:
+        response.force_close()
+    return response
+
+
+class CallbackServer:
+    """A small aiohttp server that runs a :class:`CallbackReceiver` on one port.
+
+    It serves POSTs to ``path`` (any path when None; other methods get a 405)
+    and owns only its socket: closing it does not close the receiver.
+    """
+
+    def __init__(
+        self,
+        receiver: CallbackReceiver,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str | None = "/",
+    ) -> None:
+        """Prepare the server; :meth:`start` binds it.
+
+        Args:
+            receiver: Where requests go.
+            host: The address to listen on (``"0.0.0.0"`` for every one).
+            port: The port; 0 picks a free one.
+            path: The URL path to serve, or None for every path.
+        """
+        self._receiver = receiver
+        self._host = host
+        self._port = port
+        self._path = path
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The local URL served, such as ``"http://127.0.0.1:8080/"``.
+
+        Raises:
+            RuntimeError: The server is not started.
+        """
+        if self._url is None:
+            raise RuntimeError("CallbackServer is not started")
+        return self._url
+
+    async def start(self) -> None:
+        """Bind and start serving.
+
+        Raises:
+            RuntimeError: It is already started.
+            OSError: The address cannot be bound (in use, not local).
+        """
+        if self._runner is not None:
+            raise RuntimeError("CallbackServer is already started")
+        app = web.Application()
+        app.router.add_post(self._path or "/{tail:.*}", aiohttp_handler(self._receiver))
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        where = f"[{host}]" if ":" in host else host
+        self._url = f"http://{where}:{port}{self._path or '/'}"
+
+    async def close(self) -> None:
+        """Stop serving; idempotent. The receiver stays open."""
+        runner, self._runner, self._url = self._runner, None, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> CallbackServer:
+        """Start the server and return it."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the server."""
+        await self.close()
