@@ -41,11 +41,7 @@ from tavus_async.webhooks._receiver import (
     CallbackResponse,
     ReceiverStats,
 )
-from tavus_async.webhooks._token import (
-    TOKEN_PARAMETER,
-    callback_url_for,
-    new_callback_secret,
-)
+from tavus_async.webhooks._token import callback_url_for, new_callback_secret
 
 
 __all__ = [
@@ -68,7 +64,6 @@ __all__ = [
     "ReplicaTrainingCallback",
     "ShutdownProperties",
     "ShutdownReason",
-    "TOKEN_PARAMETER",
     "TranscriptTurn",
     "TranscriptionProperties",
     "TranscriptionReady",

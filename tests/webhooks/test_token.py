@@ -9,8 +9,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tavus_async.errors import ValidationError
-from tavus_async.webhooks import TOKEN_PARAMETER, callback_url_for, new_callback_secret
-from tavus_async.webhooks._token import check_secrets, is_loopback, token_matches
+from tavus_async.webhooks import callback_url_for, new_callback_secret
+from tavus_async.webhooks._token import (
+    TOKEN_PARAMETER,
+    check_secrets,
+    is_loopback,
+    token_matches,
+)
 
 
 SECRET = "s3cr3t-Token_0123456789"
