@@ -4,6 +4,8 @@
   replicas that train over a configurable time or follow scripted
   :class:`TimelineStep` timelines, a virtual clock, fault injection and a
   request log. Point a :class:`~tavus_async.TavusClient` at ``fake.url``.
+  It POSTs Tavus's webhooks to each ``callback_url`` and records each as a
+  :class:`CallbackDelivery`.
 - :func:`set_testing`: retries still happen but never wait, so a suite that
   provokes 429s and 503s stays fast. :func:`capture_retries` records the
   waits that would have been slept.
@@ -21,12 +23,14 @@ Example (pytest with pytest-asyncio)::
 """
 
 from tavus_async._retry import RetryEvent, capture_retries, is_testing, set_testing
+from tavus_async.testing._callbacks import CallbackDelivery
 from tavus_async.testing._fake import FakeTavus
 from tavus_async.testing._faults import Fault, RecordedRequest
 from tavus_async.testing._timeline import TimelineStep
 
 
 __all__ = [
+    "CallbackDelivery",
     "FakeTavus",
     "Fault",
     "RecordedRequest",

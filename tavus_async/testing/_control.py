@@ -63,6 +63,7 @@ class StateControls:
         """Move the fake's clock forward by ``seconds`` (at least 0)."""
         _check_forward(seconds)
         self._offset += seconds
+        self._state.outbox.notify()
 
     async def sleep(self, seconds: float) -> None:
         """A virtual :func:`asyncio.sleep`: yield once, then advance the clock.
@@ -83,6 +84,7 @@ class StateControls:
         _check_forward(seconds)
         await asyncio.sleep(0)
         self._offset += seconds
+        self._state.outbox.notify()
 
     # Seeding and inspection
 
@@ -193,7 +195,9 @@ class StateControls:
         A training replica ends as it would have (``"completed"``, or ``"error"``
         under :meth:`mark_failing`). A replica that follows a timeline jumps to
         its last step: the remaining steps apply at once, in order, and
-        ``updated_at`` becomes now.
+        ``updated_at`` becomes now. A replica created with a ``callback_url``
+        that ends in ``"completed"`` or ``"error"`` this way is called back at
+        once; after a timeline jump, only for the status it ends in.
         """
         self._state.finish_training(replica_id)
 
@@ -207,7 +211,10 @@ class StateControls:
         the first step it keeps its current state. ``updated_at`` is the time of
         the last applied step (or of a later rename). Steps take effect when
         the replica is next read: by get, list, rename, delete, or creating a
-        conversation with it (which needs status ``"completed"``).
+        conversation with it (which needs status ``"completed"``). For a
+        replica created with a ``callback_url``, each step also takes effect
+        when the clock reaches it, and each step into ``"completed"`` or
+        ``"error"`` from another status is called back.
 
         The timeline replaces the replica's training: :attr:`training_time` and
         :meth:`mark_failing` no longer apply to it, and training in progress
@@ -223,6 +230,24 @@ class StateControls:
             ValueError: ``steps`` is empty or out of order; nothing changes.
         """
         self._state.set_timeline(replica_id, steps)
+
+    # Conversations
+
+    @property
+    def pal_events(self) -> bool:
+        """Whether conversations also send ``system.pal_joined`` (default ``False``).
+
+        When ``True``, a conversation created from now on with a ``callback_url``
+        announces its replica twice, as Tavus does since the Face/PAL rename:
+        ``system.replica_joined`` with ``properties.replica_id``, then
+        ``system.pal_joined`` with ``properties.face_id`` (same id, same
+        timestamp). Clients are expected to deduplicate them.
+        """
+        return self._state.pal_events
+
+    @pal_events.setter
+    def pal_events(self, enabled: bool) -> None:
+        self._state.pal_events = enabled
 
     # List Replicas
 

@@ -2,7 +2,8 @@
 
 The fake speaks the wire format of the Tavus API (``/v2/replicas``, ``/v2/voices``,
 ``/v2/conversations``), keeps its state in memory, lets tests control replica
-training and inject faults, and records every request it receives.
+training and inject faults, records every request it receives, and POSTs the
+webhooks Tavus sends to a ``callback_url`` (see ``_callbacks``).
 
 Each request goes through these steps, in order:
 
@@ -27,6 +28,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
+from tavus_async.testing._callbacks import CallbackDelivery, Dispatcher
 from tavus_async.testing._control import StateControls
 from tavus_async.testing._faults import (
     ApiError,
@@ -66,9 +68,30 @@ class FakeTavus(StateControls):
     (:meth:`set_timeline`) follow its steps instead. Status and
     progress are computed when a replica is read.
 
+    Callbacks: while it runs, the fake POSTs JSON to the ``callback_url`` of
+    creates, as Tavus does. A replica created through the API with one is
+    called back each time it enters ``"completed"`` (``{"replica_id": ...,
+    "status": "ready"}``) or ``"error"`` (``{"replica_id": ..., "status":
+    "error", "error_message": ...}``) from another status: when the clock
+    reaches the end of its training or a timeline step (whether or not anyone
+    reads it; :meth:`advance` and :meth:`sleep` count), or at once through
+    :meth:`finish_training`. A deleted replica, or one from :meth:`add_replica`,
+    is not called back. A conversation created with one, unless in
+    ``test_mode``, is called back in Tavus's webhook envelope with
+    ``system.replica_joined`` (then ``system.pal_joined`` under
+    :attr:`pal_events`) once the create is answered, and with
+    ``system.shutdown`` then ``application.transcription_ready`` when it is
+    first ended; the events are those of verbose Get Conversation. Each POST
+    is one attempt with a 10 second total timeout, in its own task, at most
+    100 at a time; failures are recorded in :attr:`callbacks`, never raised.
+    Use :meth:`wait_callbacks` rather than sleeping.
+
     Attributes:
         requests: Every request received, in arrival order, including faulted,
             dropped and rejected ones. :meth:`reset_log` empties it.
+        callbacks: Every callback POSTed, as a :class:`CallbackDelivery`, in the
+            order the POSTs completed, failed ones included. Assign ``[]`` to
+            forget them. POSTs cut short by :meth:`close` are not recorded.
     """
 
     def __init__(
@@ -99,6 +122,12 @@ class FakeTavus(StateControls):
         self._port = port
         self._faults = FaultPlan(random.Random(seed))
         self.requests: list[RecordedRequest] = []
+        self.callbacks: list[CallbackDelivery] = []
+        self._delivered = asyncio.Event()
+        self._dispatcher = Dispatcher(
+            self._state.outbox, self._state.catch_up, self.clock, self._record
+        )
+        self._state.outbox.notify = self._dispatcher.wake
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._closing = asyncio.Event()
@@ -110,6 +139,7 @@ class FakeTavus(StateControls):
         if self._runner is not None:
             raise RuntimeError("FakeTavus is already started")
         self._closing = asyncio.Event()
+        self._delivered = asyncio.Event()
         runner = web.AppRunner(
             self._make_app(), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
         )
@@ -124,16 +154,20 @@ class FakeTavus(StateControls):
         self._url = (
             f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         )
+        await self._dispatcher.start()
 
     async def close(self) -> None:
         """Stop serving; idempotent and quick, even with slow requests in flight.
 
         Requests waiting in a ``slow`` fault have their connection dropped.
+        Callback POSTs in flight are cancelled and callbacks not yet sent are
+        dropped, so a hanging receiver does not hold the fake up.
         """
         runner, self._runner, self._url = self._runner, None, None
         if runner is None:
             return
         self._closing.set()
+        await self._dispatcher.close()
         await runner.cleanup()
 
     async def __aenter__(self) -> FakeTavus:
@@ -161,6 +195,55 @@ class FakeTavus(StateControls):
     def api_key(self) -> str:
         """The API key the fake accepts."""
         return self._api_key
+
+    # Callbacks
+
+    @property
+    def callbacks_enabled(self) -> bool:
+        """Whether the fake sends callbacks at all (default ``True``).
+
+        ``False`` stands for Tavus not calling back: callbacks that fall due
+        meanwhile are dropped, not sent later, so clients must poll instead.
+        """
+        return self._dispatcher.enabled
+
+    @callbacks_enabled.setter
+    def callbacks_enabled(self, enabled: bool) -> None:
+        self._dispatcher.enabled = enabled
+
+    async def wait_callbacks(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a test's bound, in real seconds
+    ) -> list[CallbackDelivery]:
+        """Wait until :attr:`callbacks` holds at least ``count`` deliveries.
+
+        Args:
+            count: How many deliveries (successful or not) to wait for.
+            timeout: Seconds of real event-loop time, not of the fake's clock.
+
+        Returns:
+            A copy of :attr:`callbacks`.
+
+        Raises:
+            TimeoutError: Fewer than ``count`` deliveries after ``timeout``
+                seconds; the message says how many there are.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.callbacks) < count:
+                    self._delivered.clear()
+                    await self._delivered.wait()
+        except TimeoutError:
+            raise TimeoutError(
+                f"{len(self.callbacks)} of {count} callbacks delivered after "
+                f"{timeout} s; is the fake started and the callback due on its clock?"
+            ) from None
+        return list(self.callbacks)
+
+    def _record(self, delivery: CallbackDelivery) -> None:
+        self.callbacks.append(delivery)
+        self._delivered.set()
 
     # Faults
 

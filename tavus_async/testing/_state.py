@@ -3,31 +3,40 @@
 Pure Python, no I/O. Every method takes and returns wire-shaped dicts and raises
 :class:`ApiError` for what the real API answers with a 400. Replica training and
 scripted timelines are computed lazily from the injected clock when a replica is
-read, so no background work runs however many replicas exist.
+read, so no background work runs however many replicas exist. Webhooks are only
+queued in :attr:`State.outbox`: a replica with a ``callback_url`` is also watched
+there at each moment it may change, and :meth:`State.catch_up` brings those
+replicas up to the clock's time, in order, as a read would.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
+from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._faults import bad_request
 from tavus_async.testing._timeline import Timeline, TimelineStep
 from tavus_async.testing._wire import (
+    STOCK_VOICES,
     Conversation,
     Query,
     Replica,
+    check_conversation_options,
+    check_replica_body,
     choice,
+    conversation_callbacks,
     conversation_wire,
     created_conversation_wire,
     flag,
     optional,
     paginate,
+    replica_callback,
     replica_wire,
+    training_percent,
     voice_wire,
 )
 
@@ -40,13 +49,7 @@ DURATION_ERROR = (
 )
 """The training error message of the Tavus documentation's own example."""
 
-_STOCK_VOICES = (
-    ("anna", ("female", "en")),
-    ("ben", ("male", "en")),
-    ("chloe", ("female", "fr")),
-    ("daniel", ("male", "en")),
-    ("emma", ("female", "en")),
-)
+_FINAL = ("completed", "error")
 
 
 class State:
@@ -57,6 +60,9 @@ class State:
         training_spread: Extra seconds, drawn per replica from 0 to this, added
             to ``training_time``.
         ignore_list_filter: Whether List Replicas ignores ``replica_ids``.
+        pal_events: Whether conversations created from now on also announce
+            ``system.pal_joined``.
+        outbox: The webhooks to send, and when watched replicas may change.
     """
 
     def __init__(self, clock: Callable[[], float], rng: random.Random) -> None:
@@ -76,7 +82,9 @@ class State:
         self.training_time = 1.0
         self.training_spread = 0.0
         self.ignore_list_filter = False
-        for name, tags in _STOCK_VOICES:
+        self.pal_events = False
+        self.outbox = Outbox()
+        for name, tags in STOCK_VOICES:
             self.add_voice(name, tags)
 
     def _new_id(self, prefix: str, digits: int) -> str:
@@ -123,27 +131,7 @@ class State:
 
     def create_replica(self, body: dict[str, Any]) -> dict[str, Any]:
         """Validate a Create Replica body, start training, return the 200 body."""
-        video = optional(body, "train_video_url", str)
-        image = optional(body, "train_image_url", str)
-        voice = optional(body, "voice_name", str)
-        if not video and not image:
-            raise bad_request(
-                "Either train_video_url or train_image_url must be provided."
-            )
-        if video and image:
-            raise bad_request("Provide only one of train_video_url or train_image_url.")
-        if image and not voice:
-            raise bad_request(
-                "voice_name is required when train_image_url is provided."
-            )
-        if voice is not None and voice.lower() not in self._voices:
-            raise bad_request("Invalid voice_name")
-        for key in ("replica_name", "consent_video_url", "callback_url"):
-            optional(body, key, str)
-        optional(body, "auto_fix_training_image", bool)
-        properties = optional(body, "properties", dict) or {}
-        optional(properties, "background_green_screen", bool)
-        model_name = optional(body, "model_name", str) or "phoenix-4"
+        model_name = check_replica_body(body, self._voices)
         span = self.training_time
         if self.training_spread > 0:
             span += self._rng.uniform(0.0, self.training_spread)
@@ -151,13 +139,27 @@ class State:
             body.get("replica_name"), "user", model_name, span, dict(body)
         )
         self._training.add(replica.replica_id)
+        if body.get("callback_url"):
+            self.outbox.watch(replica.created + span, replica.replica_id)
         return {"replica_id": replica.replica_id, "status": "started"}
 
     def _replica(self, replica_id: str) -> Replica:
         replica = self._replicas.get(replica_id)
         if replica is None:
             raise bad_request("Invalid replica_id")
-        now = self._clock()
+        self.catch_up()
+        self._bring(replica, self._clock())
+        return replica
+
+    def catch_up(self) -> None:
+        """Apply what is due by now to watched replicas, in order, as reads would."""
+        for at, replica_id in self.outbox.due(self._clock()):
+            replica = self._replicas.get(replica_id)
+            if replica is not None:
+                self._bring(replica, at)
+
+    def _bring(self, replica: Replica, now: float) -> None:
+        before, replica_id = replica.status, replica.replica_id
         if replica_id in self._training:
             due = replica.created + replica.training_time
             if now >= due:
@@ -165,7 +167,12 @@ class State:
         timeline = self._timelines.get(replica_id)
         if timeline is not None and timeline.apply(replica, now):
             del self._timelines[replica_id]
-        return replica
+        self._report(replica, before)
+
+    def _report(self, replica: Replica, before: str) -> None:
+        url = replica.request.get("callback_url")
+        if url and replica.status != before and replica.status in _FINAL:
+            self.outbox.put(url, replica_callback(replica))
 
     def _settle(self, replica: Replica, at: float) -> None:
         self._training.discard(replica.replica_id)
@@ -174,7 +181,7 @@ class State:
             replica.status, replica.progress = "completed", 100
         else:
             replica.status, replica.error_message = "error", message
-            replica.progress = self._progress(replica, at)
+            replica.progress = training_percent(replica, at)
         replica.updated = max(replica.updated, at)
 
     def _failure(self, replica: Replica) -> str | None:
@@ -188,18 +195,12 @@ class State:
                 return message
         return None
 
-    @staticmethod
-    def _progress(replica: Replica, at: float) -> int:
-        if replica.training_time <= 0:
-            return 99
-        return min(99, math.floor(100 * (at - replica.created) / replica.training_time))
-
     def _replica_wire(
         self, replica: Replica, *, verbose: bool, full: bool
     ) -> dict[str, Any]:
         progress = replica.progress
         if replica.replica_id in self._training:
-            progress = self._progress(replica, self._clock())
+            progress = training_percent(replica, self._clock())
         return replica_wire(replica, progress, self._epoch, verbose=verbose, full=full)
 
     def get_replica(self, replica_id: str, query: Query) -> dict[str, Any]:
@@ -272,11 +273,13 @@ class State:
         now = self._clock()
         for one in ids:
             replica = self._replica(one)
+            before = replica.status
             if one in self._training:
                 self._settle(replica, now)
             timeline = self._timelines.pop(one, None)
             if timeline is not None:
                 timeline.finish(replica, now)
+            self._report(replica, before)
 
     def set_timeline(self, replica_id: str, steps: Sequence[TimelineStep]) -> None:
         """Make a replica follow ``steps`` from now, from its current state.
@@ -291,8 +294,11 @@ class State:
         replica = self._replica(replica_id)
         if replica_id in self._training:
             self._training.discard(replica_id)
-            replica.progress = self._progress(replica, now)
+            replica.progress = training_percent(replica, now)
         self._timelines[replica_id] = timeline
+        if replica.request.get("callback_url"):
+            for step in steps:
+                self.outbox.watch(now + step.after, replica_id)
 
     def set_listed(self, replica_ids: Sequence[str], listed: bool) -> None:
         """Show (``listed``) or hide replicas in lists; ``KeyError`` if any unknown."""
@@ -346,14 +352,7 @@ class State:
                 raise bad_request(
                     f"Replica {replica_id} is not ready (status: {status})."
                 )
-        for key in ("conversation_name", "callback_url", "custom_greeting"):
-            optional(body, key, str)
-        test_mode = optional(body, "test_mode", bool) or False
-        properties = optional(body, "properties", dict) or {}
-        require_auth = bool(
-            optional(body, "require_auth", bool)
-            or optional(properties, "require_auth", bool)
-        )
+        test_mode, require_auth = check_conversation_options(body)
         conversation_id, now = self._new_id("c", 12), self._clock()
         name = body.get("conversation_name") or f"Conversation {conversation_id}"
         token = f"eyJfake.{self._new_id('', 32)}" if require_auth else None
@@ -362,6 +361,7 @@ class State:
             conversation_id, name, status, now, now, token, body
         )
         self._conversations[conversation_id] = conversation
+        self._announce(conversation)
         return created_conversation_wire(conversation, self._epoch)
 
     def _conversation(self, conversation_id: str) -> Conversation:
@@ -393,6 +393,13 @@ class State:
         if conversation.status != "ended":
             conversation.status = "ended"
             conversation.ended = conversation.updated = self._clock()
+            self._announce(conversation)
+
+    def _announce(self, c: Conversation) -> None:
+        url = c.request.get("callback_url")
+        if url:
+            for body in conversation_callbacks(c, self._epoch, pal=self.pal_events):
+                self.outbox.put(url, body)
 
     def delete_conversation(self, conversation_id: str, query: Query) -> None:
         """Delete a conversation (``hard`` is validated); it vanishes from get/list."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Container, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -12,16 +13,22 @@ from tavus_async.testing._faults import bad_request
 
 
 __all__ = [
+    "STOCK_VOICES",
     "Conversation",
     "Query",
     "Replica",
+    "check_conversation_options",
+    "check_replica_body",
     "choice",
+    "conversation_callbacks",
     "conversation_wire",
     "created_conversation_wire",
     "flag",
     "optional",
     "paginate",
+    "replica_callback",
     "replica_wire",
+    "training_percent",
     "voice_wire",
 ]
 
@@ -30,6 +37,7 @@ Query = Mapping[str, str]
 
 _MEDIA = "https://fake.tavus.io"
 _T = TypeVar("_T")
+_WEBHOOK_KEYS = {"reason": "shutdown_reason"}
 _CREATED_KEYS = (
     *("conversation_id", "conversation_name", "conversation_url"),
     *("status", "callback_url", "created_at"),
@@ -70,6 +78,15 @@ class Conversation:
 
 # Request checks
 
+STOCK_VOICES = (
+    ("anna", ("female", "en")),
+    ("ben", ("male", "en")),
+    ("chloe", ("female", "fr")),
+    ("daniel", ("male", "en")),
+    ("emma", ("female", "en")),
+)
+"""The voices of a new fake: name and tags."""
+
 
 def optional(body: Mapping[str, Any], key: str, kind: type) -> Any:
     """``body[key]``, or ``None`` when absent or null; 400 when not a ``kind``."""
@@ -77,6 +94,43 @@ def optional(body: Mapping[str, Any], key: str, kind: type) -> Any:
     if value is not None and not isinstance(value, kind):
         raise bad_request(f"Invalid {key}")
     return value
+
+
+def check_replica_body(body: Mapping[str, Any], voices: Container[str]) -> str:
+    """Check a Create Replica body (400 naming the problem); return its model.
+
+    ``voices`` holds the lower-cased names of the known voices.
+    """
+    video = optional(body, "train_video_url", str)
+    image = optional(body, "train_image_url", str)
+    voice = optional(body, "voice_name", str)
+    if not video and not image:
+        raise bad_request("Either train_video_url or train_image_url must be provided.")
+    if video and image:
+        raise bad_request("Provide only one of train_video_url or train_image_url.")
+    if image and not voice:
+        raise bad_request("voice_name is required when train_image_url is provided.")
+    if voice is not None and voice.lower() not in voices:
+        raise bad_request("Invalid voice_name")
+    for key in ("replica_name", "consent_video_url", "callback_url"):
+        optional(body, key, str)
+    optional(body, "auto_fix_training_image", bool)
+    properties = optional(body, "properties", dict) or {}
+    optional(properties, "background_green_screen", bool)
+    return optional(body, "model_name", str) or "phoenix-4"
+
+
+def check_conversation_options(body: Mapping[str, Any]) -> tuple[bool, bool]:
+    """Check the optional Create Conversation fields; return test_mode, require_auth."""
+    for key in ("conversation_name", "callback_url", "custom_greeting"):
+        optional(body, key, str)
+    test_mode = optional(body, "test_mode", bool) or False
+    properties = optional(body, "properties", dict) or {}
+    require_auth = bool(
+        optional(body, "require_auth", bool)
+        or optional(properties, "require_auth", bool)
+    )
+    return bool(test_mode), require_auth
 
 
 def _int(query: Query, name: str, default: int, top: int | None = None) -> int:
@@ -116,6 +170,13 @@ def paginate(
 def _iso(epoch: float, moment: float) -> str:
     wall = datetime.fromtimestamp(epoch + moment, tz=UTC)
     return wall.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def training_percent(replica: Replica, at: float) -> int:
+    """The progress percent of a replica still training at clock time ``at``."""
+    if replica.training_time <= 0:
+        return 99
+    return min(99, math.floor(100 * (at - replica.created) / replica.training_time))
 
 
 def replica_wire(
@@ -185,14 +246,81 @@ def created_conversation_wire(c: Conversation, epoch: float) -> dict[str, Any]:
     return wire
 
 
+def replica_callback(replica: Replica) -> dict[str, Any]:
+    """The body POSTed to a replica's ``callback_url`` when its training ended.
+
+    Tavus says ``"ready"`` here for the ``"completed"`` of Get Replica.
+    """
+    if replica.status == "completed":
+        return {"replica_id": replica.replica_id, "status": "ready"}
+    return {
+        "replica_id": replica.replica_id,
+        "status": "error",
+        "error_message": replica.error_message,
+    }
+
+
+def conversation_callbacks(
+    c: Conversation, epoch: float, *, pal: bool
+) -> list[dict[str, Any]]:
+    """The bodies POSTed to ``c``'s ``callback_url`` for its latest change.
+
+    While ``c`` is active: ``system.replica_joined``, then ``system.pal_joined``
+    when ``pal``. Once ended: ``system.shutdown``, then
+    ``application.transcription_ready``. None for a ``test_mode`` one. The
+    events are those of verbose Get Conversation, in the envelope of Tavus's
+    webhooks, with ``replica_id`` in ``properties`` and the shutdown reason as
+    ``shutdown_reason``.
+    """
+    replica_id = c.request.get("replica_id") or None
+    happened = _happenings(c, epoch)
+    if c.ended is not None:
+        return [
+            _envelope(c, kind, at, {"replica_id": replica_id, **_webhook_keys(props)})
+            for kind, at, props in happened[1:]
+        ]
+    bodies = [_envelope(c, k, at, {"replica_id": replica_id}) for k, at, _ in happened]
+    if pal:
+        face = {"face_id": replica_id}
+        bodies += [_envelope(c, "system.pal_joined", at, face) for _, at, _ in happened]
+    return bodies
+
+
+def _webhook_keys(properties: dict[str, Any]) -> dict[str, Any]:
+    return {_WEBHOOK_KEYS.get(key, key): value for key, value in properties.items()}
+
+
+def _envelope(
+    c: Conversation, kind: str, at: str, properties: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "properties": properties,
+        "conversation_id": c.conversation_id,
+        "webhook_url": c.request.get("callback_url"),
+        "event_type": kind,
+        "message_type": kind.partition(".")[0],
+        "timestamp": at,
+    }
+
+
 def _events(c: Conversation, epoch: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_type": kind,
+            "timestamp": at,
+            **({"properties": props} if props else {}),
+        }
+        for kind, at, props in _happenings(c, epoch)
+    ]
+
+
+def _happenings(c: Conversation, epoch: float) -> list[tuple[str, str, dict[str, Any]]]:
     if c.request.get("test_mode"):
         return []
-    events: list[dict[str, Any]] = [
-        {"event_type": "system.replica_joined", "timestamp": _iso(epoch, c.created)}
-    ]
+    joined: tuple[str, str, dict[str, Any]]
+    joined = ("system.replica_joined", _iso(epoch, c.created), {})
     if c.ended is None:
-        return events
+        return [joined]
     start = epoch + c.created
     greeting = c.request.get("custom_greeting") or "Hi there! How can I help you today?"
     transcript = [
@@ -202,13 +330,8 @@ def _events(c: Conversation, epoch: float) -> list[dict[str, Any]]:
          "seconds_from_start": 4.0, "duration": 1.0},
     ]  # fmt: skip
     ended = _iso(epoch, c.ended)
-    reason = {"reason": "end_conversation_endpoint_hit"}
     return [
-        *events,
-        {"event_type": "system.shutdown", "timestamp": ended, "properties": reason},
-        {
-            "event_type": "application.transcription_ready",
-            "timestamp": ended,
-            "properties": {"transcript": transcript},
-        },
+        joined,
+        ("system.shutdown", ended, {"reason": "end_conversation_endpoint_hit"}),
+        ("application.transcription_ready", ended, {"transcript": transcript}),
     ]
