@@ -7,6 +7,8 @@ import json
 import math
 from collections.abc import Collection, Iterable, Sequence
 
+import attrs
+
 from tavus_async import (
     APIError,
     APIStatusError,
@@ -34,6 +36,7 @@ __all__ = [
     "request_json",
     "result_row",
     "row_label",
+    "with_callback",
 ]
 
 CLOCK_SKEW = 600.0
@@ -72,6 +75,19 @@ def judge_create_error(error: APIError) -> CreateVerdict:
     ):
         return CreateVerdict.REFUSED
     return CreateVerdict.RETRY
+
+
+def with_callback(
+    request: CreateReplicaRequest, callback_url: str | None
+) -> CreateReplicaRequest:
+    """``request`` with ``callback_url``, unless it has its own or there is none.
+
+    The journal keeps the manifest's request: the callback URL carries a
+    per-run secret, so it is added only when the create is sent.
+    """
+    if callback_url is None or request.callback_url is not None:
+        return request
+    return attrs.evolve(request, callback_url=callback_url)
 
 
 def request_json(request: CreateReplicaRequest) -> str:

@@ -1,14 +1,17 @@
 """``tavus-async demo``: the whole train flow against a bundled FakeTavus.
 
 No API key and no cost: it writes a manifest, starts
-:class:`~tavus_async.testing.FakeTavus` on loopback, and runs ``train`` on it.
-A few rows are designed to fail, as real training sometimes does.
+:class:`~tavus_async.testing.FakeTavus` on loopback, and runs ``train`` on it
+with a callback receiver, so replicas settle when the fake calls back (polling
+every 5 s is the fallback). A few rows are designed to fail, as real training
+sometimes does.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -117,10 +120,13 @@ async def run_demo(args: argparse.Namespace) -> int:
         parser = argparse.ArgumentParser(prog="tavus-async train")
         add_train_arguments(parser)
         add_connection_options(parser)
+        port = _free_port()
         train_args = parser.parse_args(
             [
                 str(manifest),
-                "--poll-interval=0.5",
+                f"--callback-base-url=http://127.0.0.1:{port}/tavus/callbacks",
+                f"--listen=127.0.0.1:{port}",
+                "--poll-interval=5",
                 "--concurrency=16",
                 f"--progress={args.progress}",
                 f"--api-key={fake.api_key}",
@@ -143,3 +149,10 @@ async def run_demo(args: argparse.Namespace) -> int:
         f"{len(failing)} failed; manifest, journal and results are in {folder}\n"
     )
     return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

@@ -34,6 +34,7 @@ from tavus_async.cli._decisions import (
     outcome_label,
     progress_percent,
     row_label,
+    with_callback,
 )
 from tavus_async.cli._journal import Journal, RowState
 from tavus_async.cli._progress import Display, Tally
@@ -62,6 +63,8 @@ class Job:
             failure (at least one); once they are used up the row stays
             pending for this run. A failed lookup by name waits the first.
         clock: Wall-clock seconds, as the journal records them.
+        callback_url: Given to each create whose row has no ``callback_url``
+            of its own (see :func:`with_callback`).
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class Job:
         reconcile_after: float,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         clock: Callable[[], float] = time.time,
+        callback_url: str | None = None,
     ) -> None:
         self._client = client
         self._watcher = watcher
@@ -88,6 +92,7 @@ class Job:
         if not self._delays:
             raise ValueError("retry_delays needs at least one delay")
         self._clock = clock
+        self._callback_url = callback_url
         self._tally = Tally()
         self._names: dict[str, str] = {}
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -97,6 +102,7 @@ class Job:
         self._lookups_changed = asyncio.Event()
         self._tries: dict[str, int] = {}
         self._shown: dict[str, str] = {}
+        self._called_back: set[str] = set()
 
     async def run(self, events: AsyncIterator[WatchEvent]) -> int:
         """Create every row not created yet and watch every row not final.
@@ -167,7 +173,8 @@ class Job:
         await self._journal.creating(name)
         self._set(name, "creating")
         try:
-            created = await self._client.replicas.create(self._requests[name])
+            request = with_callback(self._requests[name], self._callback_url)
+            created = await self._client.replicas.create(request)
         except APIError as error:
             await self._create_failed(name, error)
             return
@@ -292,10 +299,15 @@ class Job:
         replica = update.replica
         name = self._names[replica.replica_id]
         self._tally.set(name, str(replica.status), progress=progress_percent(replica))
+        if update.source == "notify":
+            self._called_back.add(name)
         before = update.previous.status if update.previous is not None else None
         if before is not None and before != replica.status:
             self._shown[name] = str(replica.status)
-            self._event(f"{name} ({replica.replica_id}): {before} -> {replica.status}")
+            self._event(
+                f"{name} ({replica.replica_id}): {before} -> {replica.status}"
+                + self._via(name)
+            )
 
     async def _settled(self, outcome: ReplicaOutcome) -> None:
         name = self._names[outcome.replica_id]
@@ -309,8 +321,12 @@ class Job:
             return
         detail = f": {outcome.error_message}" if outcome.error_message else ""
         self._event(
-            f"{name} ({outcome.replica_id}): {label}{detail}", notable=not outcome.ok
+            f"{name} ({outcome.replica_id}): {label}{self._via(name)}{detail}",
+            notable=not outcome.ok,
         )
+
+    def _via(self, name: str) -> str:
+        return " (callback)" if name in self._called_back else ""
 
     async def _tick(self) -> None:
         while True:

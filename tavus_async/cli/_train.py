@@ -10,9 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from pathlib import Path
 
+from tavus_async.cli._callbacks import (
+    add_callback_arguments,
+    callback_settings,
+    receiving,
+)
 from tavus_async.cli._common import (
     EXIT_FAILED,
     UsageError,
@@ -38,6 +43,8 @@ The manifest has one replica per row: replica_name (unique), train_video_url or
 train_image_url (+ voice_name), and optionally consent_video_url, model_name,
 callback_url, background_green_screen. Run the same command again after
 Ctrl-C or a crash: finished rows are kept and no replica is created twice.
+With --callback-base-url and --listen, replicas settle as soon as Tavus calls
+back, instead of at the next poll.
 Exit code: 0 when every replica completed, 1 when any did not, 2 for bad input.
 """
 
@@ -93,6 +100,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "looking the replica up by name (default: 60)",
     )
     add_watch_arguments(parser)
+    add_callback_arguments(parser)
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -161,6 +169,7 @@ async def run_train(args: argparse.Namespace) -> int:
     """
     manifest_path, journal_path, results_path = _paths(args)
     manifest = _read(manifest_path, args.skip_invalid)
+    callbacks = callback_settings(args)
     client = make_client(args)
     try:
         watcher, events = open_watch(client, args, [], timeout=None, keep_open=True)
@@ -171,7 +180,9 @@ async def run_train(args: argparse.Namespace) -> int:
         JournalEntry(line=row.line, name=row.name, request=request_json(row.request))
         for row in manifest.rows
     ]
-    async with client, aclosing(events):
+    async with client, aclosing(events), AsyncExitStack() as stack:
+        if callbacks is not None:
+            await stack.enter_async_context(receiving(callbacks, watcher))
         try:
             journal = await Journal.open(journal_path, entries)
         except JournalError as exc:
@@ -189,6 +200,7 @@ async def run_train(args: argparse.Namespace) -> int:
             requests={row.name: row.request for row in manifest.rows},
             concurrency=args.concurrency,
             reconcile_after=args.reconcile_after,
+            callback_url=callbacks.callback_url if callbacks is not None else None,
         )
         try:
             return await job.run(events)
