@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from tavus_async import (
     APIError,
@@ -34,12 +37,31 @@ from tavus_async import (
     create_session,
 )
 from tavus_async.testing import (
+    CallbackDelivery,
     FakeTavus,
     Fault,
     RetryEvent,
     TimelineStep,
     capture_retries,
     set_testing,
+)
+from tavus_async.webhooks import (
+    CallbackEvent,
+    CallbackReceiver,
+    CallbackResponse,
+    CallbackServer,
+    ConversationCallback,
+    ConversationShutdown,
+    ReceiverStats,
+    ReplicaTrainingCallback,
+    ShutdownReason,
+    TranscriptionReady,
+    TranscriptTurn,
+    WebhookError,
+    aiohttp_handler,
+    callback_url_for,
+    new_callback_secret,
+    parse_callback,
 )
 
 
@@ -175,3 +197,54 @@ async def testing_kit() -> None:
         await fake.sleep(3600)
         now: float = fake.clock()
         del now
+
+
+async def on_callback(event: CallbackEvent) -> None:
+    match event:
+        case ReplicaTrainingCallback():
+            succeeded: bool = event.succeeded
+            status: ReplicaStatus = event.status
+            del succeeded, status
+        case TranscriptionReady():
+            turns: tuple[TranscriptTurn, ...] = event.properties.transcript
+            seconds: float | None = turns[0].seconds_from_start
+            del seconds
+        case ConversationShutdown():
+            reason: ShutdownReason | None = event.properties.shutdown_reason
+            del reason
+        case ConversationCallback():
+            kind: str | None = event.event_type
+            raw: Mapping[str, Any] = event.raw
+            del kind, raw
+
+
+async def webhooks(client: TavusClient, watcher: ReplicaWatcher) -> None:
+    secret: str = new_callback_secret()
+    url: str = callback_url_for("https://example.com/tavus", secret=secret)
+    request = CreateReplicaRequest.from_video("https://e.com/v.mp4", callback_url=url)
+    del request
+    receiver = CallbackReceiver(
+        on_callback, secret=[secret], watcher=watcher, verify_with=client
+    )
+    app = web.Application()
+    app.router.add_post("/tavus", aiohttp_handler(receiver))
+    answer: CallbackResponse = await receiver.receive(
+        b"{}", content_type="application/json", query={"tavus_token": secret}
+    )
+    event: CallbackEvent | None = answer.event
+    stats: ReceiverStats = receiver.stats
+    del event, stats
+    try:
+        parse_callback(b"{}")
+    except WebhookError as exc:
+        where: str | None = exc.field
+        del where
+    async with CallbackServer(receiver, port=0, path=None) as server:
+        local: str = server.url
+        del local
+    await receiver.aclose(grace=1.0)
+    async with FakeTavus() as fake:
+        fake.pal_events = True
+        fake.callbacks_enabled = False
+        deliveries: list[CallbackDelivery] = await fake.wait_callbacks(0)
+        del deliveries
