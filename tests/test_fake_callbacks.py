@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ import attrs
 import pytest
 from aiohttp import web
 
-from tavus_async.testing import CallbackDelivery, FakeTavus, TimelineStep
+from tavus_async.testing import CallbackDelivery, FakeTavus, TimelineStep, free_port
 from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._wire import Replica, replica_callback
 
@@ -150,14 +149,6 @@ def subjects(deliveries: list[CallbackDelivery]) -> list[str]:
 def is_dispatcher(task: asyncio.Task[Any]) -> bool:
     """Whether the task is one of a fake's callback tasks."""
     return getattr(task.get_coro(), "__qualname__", "").startswith("Dispatcher.")
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # Pure parts
@@ -646,7 +637,7 @@ async def test_unreachable_receiver_is_recorded(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:
     """A refused connection or a bad URL is recorded; the fake keeps serving."""
-    refused = f"http://127.0.0.1:{closed_port()}/hook"
+    refused = f"http://127.0.0.1:{free_port()}/hook"
     first = await create_replica(http, callback_url=refused)
     second = await create_replica(http, callback_url="not a url")
     fake.finish_training()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from tavus_async.cli._manifest import FIELDS
 from tavus_async.cli._results import read_results
 from tavus_async.cli._train import add_train_arguments, run_train
 from tavus_async.cli._watch_command import add_progress_argument
-from tavus_async.testing import FakeTavus
+from tavus_async.testing import FakeTavus, free_port
 
 
 __all__ = ["register", "run_demo", "write_demo_manifest"]
@@ -120,7 +119,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         parser = argparse.ArgumentParser(prog="tavus-async train")
         add_train_arguments(parser)
         add_connection_options(parser)
-        port = _free_port()
+        port = free_port()
         train_args = parser.parse_args(
             [
                 str(manifest),
@@ -149,10 +148,3 @@ async def run_demo(args: argparse.Namespace) -> int:
         f"{len(failing)} failed; manifest, journal and results are in {folder}\n"
     )
     return 0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -26,6 +26,7 @@ from tavus_async._retry import RetryEvent, capture_retries, is_testing, set_test
 from tavus_async.testing._callbacks import CallbackDelivery
 from tavus_async.testing._fake import FakeTavus
 from tavus_async.testing._faults import Fault, RecordedRequest
+from tavus_async.testing._net import free_port
 from tavus_async.testing._timeline import TimelineStep
 
 
@@ -37,6 +38,7 @@ __all__ = [
     "RetryEvent",
     "TimelineStep",
     "capture_retries",
+    "free_port",
     "is_testing",
     "set_testing",
 ]

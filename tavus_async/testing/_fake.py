@@ -39,6 +39,7 @@ from tavus_async.testing._faults import (
     render_fault,
 )
 from tavus_async.testing._handlers import add_routes
+from tavus_async.webhooks._aiohttp import start_app
 
 
 __all__ = ["FakeTavus"]
@@ -140,19 +141,8 @@ class FakeTavus(StateControls):
             raise RuntimeError("FakeTavus is already started")
         self._closing = asyncio.Event()
         self._delivered = asyncio.Event()
-        runner = web.AppRunner(
-            self._make_app(), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
-        )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self._port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        self._url = (
-            f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        self._runner, self._url = await start_app(
+            self._make_app(), self._host, self._port, shutdown_timeout=_SHUTDOWN_TIMEOUT
         )
         await self._dispatcher.start()
 

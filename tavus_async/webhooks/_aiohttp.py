@@ -11,7 +11,7 @@ from aiohttp import hdrs, web
 from tavus_async.webhooks._receiver import CallbackReceiver, CallbackResponse
 
 
-__all__ = ["CallbackServer", "aiohttp_handler"]
+__all__ = ["CallbackServer", "aiohttp_handler", "start_app"]
 
 _READ_TIMEOUT = 30.0
 _SHUTDOWN_TIMEOUT = 1.0
@@ -86,6 +86,26 @@ def _response(answer: CallbackResponse, *, close: bool) -> web.Response:
     return response
 
 
+async def start_app(
+    app: web.Application, host: str, port: int, *, shutdown_timeout: float
+) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on ``host:port``; return its runner and ``"http://HOST:PORT"``.
+
+    Raises:
+        OSError: The address cannot be bound; nothing is left running.
+    """
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound_host, bound_port = runner.addresses[0][:2]
+    where = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return runner, f"http://{where}:{bound_port}"
+
+
 class CallbackServer:
     """A small aiohttp server that runs a :class:`CallbackReceiver` on one port.
 
@@ -138,17 +158,10 @@ class CallbackServer:
             raise RuntimeError("CallbackServer is already started")
         app = web.Application()
         app.router.add_post(self._path or "/{tail:.*}", aiohttp_handler(self._receiver))
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self._port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        where = f"[{host}]" if ":" in host else host
-        self._url = f"http://{where}:{port}{self._path or '/'}"
+        self._runner, base_url = await start_app(
+            app, self._host, self._port, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        self._url = base_url + (self._path or "/")
 
     async def close(self) -> None:
         """Stop serving; idempotent. The receiver stays open."""

@@ -19,19 +19,11 @@ from tavus_async.cli._callbacks import (
 )
 from tavus_async.cli._common import UsageError
 from tavus_async.cli._decisions import with_callback
-from tavus_async.testing import FakeTavus
+from tavus_async.testing import FakeTavus, free_port
 from tests.cli.test_train import results_of, train, video_rows, write_manifest
 
 
 SECRET = "a-secret-of-the-right-shape-0123"
-
-
-def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize(
