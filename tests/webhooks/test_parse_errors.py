@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cattrs.preconf.json import make_converter as make_json_converter
 
+from tavus_async import make_converter
 from tavus_async.errors import TavusError, WebhookError
 from tavus_async.types.webhooks import ConversationCallback, ReplicaTrainingCallback
 from tavus_async.webhooks import parse_callback
@@ -388,3 +390,13 @@ def test_random_mutations_parse_or_raise_webhook_error(seed: int) -> None:
             outcomes.add("parsed")
 
     assert {"parsed", "refused"} == outcomes
+
+
+def test_a_converter_without_detailed_validation_still_raises_webhook_error() -> None:
+    plain = make_converter(make_json_converter(detailed_validation=False))
+    body = {"conversation_id": "c1", "event_type": "application.perception_analysis"}
+
+    with pytest.raises(WebhookError):
+        parse_callback(
+            {**body, "properties": {"analysis": ["not", "text"]}}, converter=plain
+        )

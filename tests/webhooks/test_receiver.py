@@ -607,3 +607,30 @@ async def test_the_server_refuses_to_start_twice_and_has_no_url_when_stopped() -
     await server.close()
     with pytest.raises(RuntimeError, match="not started"):
         _ = server.url
+
+
+async def test_a_body_that_trickles_in_too_slowly_gets_408_and_is_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tavus_async.webhooks._aiohttp._READ_TIMEOUT", 0.2)
+    collect = Collector()
+    release = asyncio.Event()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b'{"conversation_id": '
+        await release.wait()
+        yield b'"c1"}'
+
+    receiver = CallbackReceiver(collect, secret=SECRET)
+    async with serving(receiver) as (url, http):
+        async with http.post(
+            url, data=trickle(), headers={"Content-Type": "application/json"}
+        ) as response:
+            status, closing = response.status, response.headers.get("Connection")
+        release.set()
+        after = await post(http, url, JOINED)
+
+    assert 408 == status
+    assert "close" == closing
+    assert 200 == after[0]
+    assert [] == [e for e in collect.events if e.conversation_id == "c1"]
