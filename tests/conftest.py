@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 
 from tavus_async import TavusClient
@@ -30,3 +31,11 @@ async def client(fake: FakeTavus) -> AsyncIterator[TavusClient]:
     """A TavusClient bound to the fake."""
     async with TavusClient(api_key=fake.api_key, base_url=fake.url) as tavus:
         yield tavus
+
+
+@pytest.fixture
+async def http(fake: FakeTavus) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session pointed at the fake with the right API key."""
+    headers = {"x-api-key": fake.api_key}
+    async with aiohttp.ClientSession(fake.url, headers=headers) as session:
+        yield session

@@ -38,14 +38,6 @@ async def fake() -> AsyncIterator[FakeTavus]:
         yield server
 
 
-@pytest.fixture
-async def http(fake: FakeTavus) -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain aiohttp session pointed at the fake with the right API key."""
-    headers = {"x-api-key": fake.api_key}
-    async with aiohttp.ClientSession(fake.url, headers=headers) as session:
-        yield session
-
-
 async def call(
     http: aiohttp.ClientSession, method: str, path: str, **kwargs: Any
 ) -> Reply:

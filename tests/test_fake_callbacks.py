@@ -22,6 +22,7 @@ from aiohttp import web
 from tavus_async.testing import CallbackDelivery, FakeTavus, TimelineStep, free_port
 from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._wire import Replica, replica_callback
+from tavus_async.webhooks._aiohttp import start_app
 
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -82,22 +83,10 @@ async def receiver() -> AsyncIterator[Receiver]:
     endpoint = Receiver()
     app = web.Application()
     app.router.add_post("/{tail:.*}", endpoint.handle)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    endpoint.url = f"http://{host}:{port}"
+    runner, endpoint.url = await start_app(app, "127.0.0.1", 0, shutdown_timeout=0.1)
     yield endpoint
     endpoint.release.set()
     await runner.cleanup()
-
-
-@pytest.fixture
-async def http(fake: FakeTavus) -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain aiohttp session pointed at the fake with the right API key."""
-    headers = {"x-api-key": fake.api_key}
-    async with aiohttp.ClientSession(fake.url, headers=headers) as session:
-        yield session
 
 
 async def call(
