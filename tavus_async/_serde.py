@@ -157,7 +157,11 @@ def _name(cls: object) -> str:
 
 def _structure_datetime(value: Any, _: type) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            _log.debug("out-of-range timestamp %r taken as None", value)
+            return None
     try:
         parsed = datetime.fromisoformat(str(value).strip())
     except ValueError:

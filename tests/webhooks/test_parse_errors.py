@@ -152,14 +152,17 @@ def test_bad_body_is_refused_naming_the_field(body: Any, field: str | None) -> N
     assert len(str(error)) > len(f"{field}: ")
 
 
-@pytest.mark.parametrize("timestamp", ["not a date", "2025-13-45T00:00:00Z", ""])
-def test_an_unreadable_timestamp_becomes_none(timestamp: str) -> None:
+@pytest.mark.parametrize(
+    "timestamp",
+    ["not a date", "2025-13-45T00:00:00Z", "", 1e300, -1e300, float("nan")],
+)
+def test_an_unreadable_timestamp_becomes_none(timestamp: str | float) -> None:
     """As everywhere in the converter, a bad timestamp does not fail the event."""
     parsed = parse_callback({**joined("r1"), "timestamp": timestamp})
 
     assert isinstance(parsed, ConversationCallback)
     assert parsed.timestamp is None
-    assert timestamp == parsed.raw["timestamp"]
+    assert timestamp is parsed.raw["timestamp"]
 
 
 @pytest.mark.parametrize(
