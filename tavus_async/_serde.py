@@ -232,11 +232,11 @@ def _structure_event(converter: cattrs.Converter, data: Any) -> CallbackEvent:
     cls: type[CallbackEvent]
     if "event_type" in data or "conversation_id" in data:
         event_type = data.get("event_type")
-        if event_type is not None and not isinstance(event_type, str | int | float):
-            raise WebhookError(
-                f"expected a string, got {_json_type(event_type)}", field="event_type"
-            )
-        cls = _EVENTS.get(str(event_type), ConversationCallback)
+        try:
+            name = None if event_type is None else _structure_str(event_type, str)
+        except ValueError as exc:
+            raise WebhookError(str(exc), field="event_type") from None
+        cls = _EVENTS.get(name or "", ConversationCallback)
         properties = data.get("properties")
         if properties is not None and not isinstance(properties, Mapping):
             raise WebhookError(

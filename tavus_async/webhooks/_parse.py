@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Mapping
@@ -81,16 +82,14 @@ def _decode(body: bytes | bytearray | memoryview | str) -> Any:
     except RecursionError:
         raise WebhookError("the body nests too deeply to be a callback") from None
     except ValueError as exc:
-        repaired = drop_trailing_commas(text)
-        if repaired != text:
-            try:
-                data = json.loads(repaired)
-            except (ValueError, RecursionError):
-                pass
-            else:
-                _log.debug("a callback body with trailing commas was accepted")
-                return data
-        raise WebhookError(f"the body is not JSON ({exc})") from None
+        error = exc
+    repaired = drop_trailing_commas(text)
+    if repaired != text:
+        with contextlib.suppress(ValueError, RecursionError):
+            data = json.loads(repaired)
+            _log.debug("a callback body with trailing commas was accepted")
+            return data
+    raise WebhookError(f"the body is not JSON ({error})") from None
 
 
 def drop_trailing_commas(text: str) -> str:
