@@ -21,8 +21,6 @@ import asyncio
 import gc
 import json
 import math
-import os
-import platform
 import resource
 import shlex
 import statistics
@@ -30,21 +28,18 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
+from _common import RESULTS, ServerProcess, machine, percentile, write_report
 from _fake_server import ERROR_MESSAGE, ERROR_RATE, LONGEST, SHORTEST
 
 from tavus_async import ReplicaOutcome, ReplicaWatcher, TavusClient, WatchEvent
 
 
-HERE = Path(__file__).resolve().parent
-SERVER = HERE / "_fake_server.py"
 BYTES_TARGET = 2048
 REQUEST_SHARE_TARGET = 50  # requests <= 1/50 of per-id polling ...
 REQUEST_SHARE_AT = 10_000  # ... at this N
@@ -52,56 +47,9 @@ LATENCY_SLACK = 0.1  # p99 latency <= interval + this
 MEMORY_INTERVAL = 3600.0  # no second poll cycle during the memory phase
 
 
-class Server:
-    """The fake server process, spoken to by JSON lines (see _fake_server.py)."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        self._process = subprocess.Popen(  # noqa: S603 - our own server script
-            [sys.executable, str(SERVER), "--n", str(n), "--seed", str(seed)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._process.stdin is not None
-        assert self._process.stdout is not None
-        self._stdin, self._stdout = self._process.stdin, self._process.stdout
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-        self._process.wait(timeout=30)
-
-    def read(self) -> dict[str, Any]:
-        """The server's next JSON line."""
-        line = self._stdout.readline()
-        if not line:
-            raise RuntimeError(f"the fake server exited ({self._process.wait()})")
-        message: dict[str, Any] = json.loads(line)
-        return message
-
-    def send(self, command: str) -> None:
-        """Write one command line to the server."""
-        self._stdin.write(command + "\n")
-        self._stdin.flush()
-
-    def stop(self) -> dict[str, Any]:
-        """Close the server's stdin and return its final counts."""
-        self._stdin.close()
-        return self.read()
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The nearest-rank ``q``-th percentile (0 to 100) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+def fake_server(n: int, seed: int) -> ServerProcess:
+    """``_fake_server.py`` seeded with N replicas."""
+    return ServerProcess("_fake_server.py", "--n", str(n), "--seed", str(seed))
 
 
 async def warm_up(client: TavusClient, ids: list[str], concurrency: int) -> None:
@@ -188,7 +136,7 @@ class Tally:
 
 @asynccontextmanager
 async def connected(
-    server: Server, concurrency: int
+    server: ServerProcess, concurrency: int
 ) -> AsyncIterator[tuple[list[str], TavusClient]]:
     """The server's replica ids and a warmed-up client bound to it."""
     hello = server.read()
@@ -202,7 +150,7 @@ async def timing(
     n: int, interval: float, concurrency: int, seed: int
 ) -> dict[str, Any]:
     """Watch N replicas to the end; return wall, requests, CPU, RSS and latency."""
-    with Server(n, seed) as server:
+    with fake_server(n, seed) as server:
         async with connected(server, concurrency) as (ids, client):
             watcher = ReplicaWatcher(
                 client, poll_interval=interval, max_concurrency=concurrency
@@ -249,7 +197,7 @@ async def timing(
 
 async def memory(n: int, concurrency: int, seed: int) -> dict[str, Any]:
     """Bytes the watcher holds per replica once every replica was seen once."""
-    with Server(n, seed) as server:
+    with fake_server(n, seed) as server:
         async with connected(server, concurrency) as (ids, client):
             watcher = ReplicaWatcher(
                 client, poll_interval=MEMORY_INTERVAL, max_concurrency=concurrency
@@ -281,27 +229,6 @@ async def memory(n: int, concurrency: int, seed: int) -> dict[str, Any]:
             f"blocks/replica  {stat.traceback[0].filename}:{stat.traceback[0].lineno}"
             for stat in top
         ],
-    }
-
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "aiohttp": metadata.version("aiohttp"),
-        "tavus_async": metadata.version("tavus-async"),
     }
 
 
@@ -387,9 +314,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="poll_interval")
     parser.add_argument("--concurrency", type=int, default=8, help="max_concurrency")
     parser.add_argument("--seed", type=int, default=1, help="seed of the timelines")
-    parser.add_argument(
-        "--json", type=Path, default=HERE / "results" / "bench_watcher.json"
-    )
+    parser.add_argument("--json", type=Path, default=RESULTS / "bench_watcher.json")
     parser.add_argument("--phase", choices=("timing", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase is not None:
@@ -426,9 +351,7 @@ def main() -> None:
         "results": rows,
     }
     print(table(rows, args.interval))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.json}")
+    write_report(args.json, report)
 
 
 if __name__ == "__main__":
