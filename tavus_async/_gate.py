@@ -93,6 +93,11 @@ class Gate:
         self._streak = 0
 
     @property
+    def may_wait(self) -> bool:
+        """False when :meth:`wait` would return at once: no budget, no pause."""
+        return self._interval is not None or self._paused_until is not None
+
+    @property
     def interval(self) -> float | None:
         """Seconds between two requests under the budget; None without one."""
         return self._interval
@@ -210,7 +215,7 @@ class Gate:
         Returns:
             True when it slept.
         """
-        if self._interval is None and self._paused_until is None:
+        if not self.may_wait:
             return False
         loop = asyncio.get_running_loop()
         slept = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -59,6 +60,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+"""Segments made of these characters only are left as they are by ``quote``."""
+
 DEFAULT_BASE_URL = "https://tavusapi.com"
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
@@ -74,7 +78,7 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _MAX_MESSAGE = 500
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, cache_hash=True)
 class Timeout:
     """Time limits for one HTTP request, in seconds (None: no limit).
 
@@ -150,11 +154,14 @@ class Transport(Protocol):
         method: str,
         url: str,
         *,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None,
         body: bytes | None,
         timeout: Timeout,  # noqa: ASYNC109 - a per-request limit given to aiohttp
     ) -> Response:
-        """Perform the exchange and read the whole body."""
+        """Perform the exchange and read the whole body.
+
+        ``headers`` adds to the session's own; None when those are complete.
+        """
         ...
 
     async def aclose(self) -> None:
@@ -177,7 +184,9 @@ class Requester(Protocol):
 
 def path(*segments: str) -> str:
     """Join ``v2`` and ``segments`` into a relative path, quoting each segment."""
-    return "/".join(("v2", *(quote(s, safe="") for s in segments)))
+    return "/".join(
+        ("v2", *(s if _UNRESERVED(s) else quote(s, safe="") for s in segments))
+    )
 
 
 def query(**params: Any) -> tuple[tuple[str, str], ...]:

@@ -14,9 +14,13 @@ The rules, as pure functions tested from tables:
   longer than ``max_retry_after`` is not waited for: the error is raised.
 
 backoff drives the loop (tries, give-up rule); the wait generator computes
-each delay with :func:`compute_delay`. In testing mode (:func:`set_testing`,
-exposed as ``tavus_async.testing.set_testing``) delays are computed, logged
-and recorded but not slept.
+each delay with :func:`compute_delay`. The first attempt is made directly, and
+only a failure enters backoff's loop (which takes it as its first try), so a
+call that succeeds at once pays nothing for the retry machinery.
+
+In testing mode (:func:`set_testing`, exposed as
+``tavus_async.testing.set_testing``) delays are computed, logged and recorded
+but not slept.
 """
 
 from __future__ import annotations
@@ -201,10 +205,13 @@ def compute_delay(
 
 
 class _Call:
-    __slots__ = ("attempt",)
+    """One call's attempts; ``failed`` is the first attempt's error, not yet raised."""
 
-    def __init__(self) -> None:
+    __slots__ = ("attempt", "failed")
+
+    def __init__(self, failed: APIError) -> None:
         self.attempt = 0
+        self.failed: APIError | None = failed
 
 
 class Retrier:
@@ -248,6 +255,9 @@ class Retrier:
 
     async def _try(self, request: Request, call: _Call) -> Response:
         call.attempt += 1
+        failed, call.failed = call.failed, None
+        if failed is not None:
+            raise failed  # attempt 1 ran in send(); backoff decides what follows
         return await self._attempt(request, call.attempt)
 
     def _waits(self) -> Generator[float, Any, None]:
@@ -286,8 +296,12 @@ class Retrier:
                 have been acted on, ``may_have_succeeded`` is set.
         """
         try:
+            try:
+                return await self._attempt(request, 1)
+            except APIError as error:
+                failed = error
             return await (self._safe if request.idempotent else self._unsafe)(
-                request, _Call()
+                request, _Call(failed)
             )
         except APIError as error:
             if not request.idempotent and may_have_been_processed(error):

@@ -61,7 +61,7 @@ class _Core:
     ) -> None:
         self.base_url = base_url
         self.gate = gate
-        self.headers = _http.build_headers(api_key, user_agent())
+        self.headers: dict[str, str] | None = _http.build_headers(api_key, user_agent())
         self.body_headers = {**self.headers, "Content-Type": "application/json"}
         self.state = ClientState.UNOPENED
         self.entered = False
@@ -80,9 +80,14 @@ class _Core:
                 "`async with` block open while you use it)"
             )
         if self.transport is None:
+            # A session of its own, used by nothing else, carries the key and
+            # the other fixed headers itself: aiohttp then merges none per request.
             session = create_session(
-                timeout=self._timeout, limit=self._connection_limit
+                timeout=self._timeout,
+                limit=self._connection_limit,
+                headers=self.headers,
             )
+            self.headers, self.body_headers = None, {"Content-Type": "application/json"}
             self.transport = AiohttpTransport(session, owns_session=True)
         self.state = ClientState.OPENED
         return self.transport
@@ -93,8 +98,12 @@ class _Core:
             await self.transport.aclose()
 
 
-class _Requester:
-    """The :class:`_http.Requester` services use: one core, one timeout, one policy."""
+class _Requester(Retrier):
+    """The :class:`_http.Requester` services use: one core, one timeout, one policy.
+
+    It is the :class:`Retrier` itself (``send`` is the retrying send), one
+    coroutine frame fewer on every call than holding one.
+    """
 
     def __init__(
         self,
@@ -103,25 +112,23 @@ class _Requester:
         timeout: _http.Timeout,
         policy: RetryPolicy,
     ) -> None:
+        super().__init__(policy, self._attempt)
         self.core = core
         self.timeout = timeout
         self._converter = converter
-        self.retrier = Retrier(policy, self._attempt)
 
     @property
     def converter(self) -> JsonConverter:
         return self._converter
 
-    async def send(self, request: _http.Request) -> _http.Response:
-        return await self.retrier.send(request)
-
     async def _attempt(self, request: _http.Request, attempt: int) -> _http.Response:
         core = self.core
         transport = core.open()
-        if await core.gate.wait():
+        if core.gate.may_wait and await core.gate.wait():
             transport = core.open()  # the client may have closed while this waited
         url = _http.url_for(core.base_url, request)
-        started = time.perf_counter()
+        debug = _log.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
         try:
             response = await transport.send(
                 request.method,
@@ -131,26 +138,28 @@ class _Requester:
                 timeout=self.timeout,
             )
         except APIConnectionError as error:
+            if debug:
+                _log.debug(
+                    "%s %s failed after %.3fs (attempt %d): %s",
+                    request.method,
+                    url,
+                    time.perf_counter() - started,
+                    attempt,
+                    error.message,
+                )
+            raise
+        if debug:
             _log.debug(
-                "%s %s failed after %.3fs (attempt %d): %s",
+                "%s %s -> %d in %.3fs (attempt %d)",
                 request.method,
                 url,
+                response.status,
                 time.perf_counter() - started,
                 attempt,
-                error.message,
             )
-            raise
-        _log.debug(
-            "%s %s -> %d in %.3fs (attempt %d)",
-            request.method,
-            url,
-            response.status,
-            time.perf_counter() - started,
-            attempt,
-        )
         if not 200 <= response.status < 300:
             failure = _http.error_from_response(request.method, response)
-            core.gate.failed(failure, self.retrier.policy)
+            core.gate.failed(failure, self.policy)
             raise failure
         core.gate.succeeded()
         return response
@@ -277,7 +286,7 @@ class TavusClient:
             ValidationError: A bad value.
         """
         current = self._requester
-        policy = current.retrier.policy
+        policy = current.policy
         if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=max_retries)
         timeout_ = current.timeout if timeout is None else _http.Timeout.of(timeout)

@@ -118,7 +118,7 @@ class AiohttpTransport:
         method: str,
         url: str,
         *,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None,
         body: bytes | None,
         timeout: Timeout,  # noqa: ASYNC109 - a per-request limit given to aiohttp
     ) -> Response:

@@ -23,7 +23,7 @@ from tavus_async import (
     ValidationError,
     create_session,
 )
-from tavus_async.testing import FakeTavus, Fault
+from tavus_async.testing import FakeTavus, Fault, free_port
 
 
 def test_no_api_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,6 +235,34 @@ async def test_key_never_logged(
     assert "-> 200" in text
     assert "-> 400" in text
     assert "(attempt 1)" in text
+
+
+async def test_connection_failures_are_logged_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed attempt gets its debug line too: method, URL, time, attempt."""
+    caplog.set_level(logging.DEBUG, logger="tavus_async")
+    url = f"http://127.0.0.1:{free_port()}"
+    async with TavusClient(api_key="k-secret", base_url=url, max_retries=0) as client:
+        with pytest.raises(tavus_async.APIConnectionError):
+            await client.voices.list()
+
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"GET {url}/v2/voices" in text
+    assert "failed after" in text
+    assert "(attempt 1)" in text
+    assert "k-secret" not in text
+
+
+async def test_nothing_is_logged_below_debug(
+    fake: FakeTavus, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At INFO a call that succeeds writes no line (the debug lines cost nothing)."""
+    caplog.set_level(logging.INFO, logger="tavus_async")
+    async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
+        await client.voices.list()
+
+    assert [] == caplog.records
 
 
 async def test_redirects_are_not_followed() -> None:

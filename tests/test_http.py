@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -187,6 +188,15 @@ def test_path_quotes_every_segment() -> None:
     """Ids cannot escape their path segment."""
     assert "v2/replicas/r1" == path("replicas", "r1")
     assert "v2/replicas/a%2Fb%3Fc%23d/name" == path("replicas", "a/b?c#d", "name")
+
+
+@pytest.mark.parametrize(
+    "segment",
+    ["r90bbd427f71", "a-b_c.d~e", ".", "..", "a b", "é", "٣", "r1\n", "%41", "a+b"],
+)
+def test_path_skips_quoting_only_where_quote_changes_nothing(segment: str) -> None:
+    """The shortcut for plain ids gives exactly what ``quote(safe="")`` gives."""
+    assert f"v2/replicas/{quote(segment, safe='')}" == path("replicas", segment)
 
 
 def test_query_encoding() -> None:

@@ -350,6 +350,28 @@ def test_responses_round_trip(obj: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("cls", "data", "where"),
+    [
+        (
+            CreateConversationRequest,
+            {"replica_id": "r1", "audio_only": "maybe"},
+            "audio_only",
+        ),
+        (Replica, ["r1", "started"], "Replica"),
+        (
+            Replica,
+            {"replica_id": "r1", "status": {"value": "started"}},
+            "status",
+        ),
+    ],
+)
+def test_unreadable_values_name_their_place(cls: Any, data: Any, where: str) -> None:
+    """A value no rule reads fails with the field (or class) it was meant for."""
+    with pytest.raises(ValueError, match=where):
+        loads(CONVERTER, json.dumps(data).encode(), cls)
+
+
+@pytest.mark.parametrize(
     ("wire", "expected"), [("false", False), ("True", True), (1, True)]
 )
 def test_lenient_booleans(wire: Any, expected: bool) -> None:

@@ -33,7 +33,7 @@ def by_id(
     return _http.Request(
         method=method,
         path=_http.path(resource, checked, *rest),
-        params=_http.query(**(params or {})),
+        params=_http.query(**params) if params else (),
         body=body,
     )
 
