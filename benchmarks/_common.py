@@ -6,9 +6,11 @@ import json
 import math
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -106,6 +108,16 @@ def machine() -> dict[str, Any]:
             text=True,
             check=False,
         ).stdout.strip(),
+    }
+
+
+def report_header(benchmark: str) -> dict[str, Any]:
+    """The start of every JSON report: which benchmark, the command, when, where."""
+    return {
+        "benchmark": benchmark,
+        "command": shlex.join(["python", *sys.argv]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
     }
 
 

@@ -1,17 +1,32 @@
-"""Benchmark ReplicaWatcher: watch N replicas to the end on a FakeTavus process.
+"""Benchmark ReplicaWatcher against hand-written polling loops, N replicas each.
 
-For each N, two fresh client processes each talk to a fresh server process
-(``_fake_server.py``) on 127.0.0.1:
+Three variants watch N replicas (default 1,000, 10,000 and 50,000) on a
+FakeTavus process (``_fake_server.py``) until every replica's training has
+ended (training half-way, then completed or error, 2 to 8 s after the start):
 
-- timing: watch every replica to its outcome while the server's timelines run
-  (training half-way, then completed or error, 2 to 8 s after the start);
-  measure wall time, requests, CPU, peak RSS and event latency, and check
-  every outcome against the server's final status;
-- memory: watch every replica while none changes and measure, with
-  tracemalloc, what the watcher holds once each was seen once.
+- ``watcher``: ``ReplicaWatcher`` (batched list requests, one interval);
+- ``gather``: one raw-aiohttp polling coroutine per replica, run with
+  ``asyncio.gather`` (``_baselines.py``);
+- ``sequential``: one raw-aiohttp loop polling the ids one after another.
 
-Usage: ``python benchmarks/bench_watcher.py [--n 1000 10000] [--interval 1.0]``.
-It prints a table and writes JSON (``--json``). See benchmarks/README.md.
+For each N and variant, two fresh client processes each talk to a fresh
+server process on 127.0.0.1, the variants of one N one after another:
+
+- timing: poll every replica to its outcome; measure requests (the server's
+  count), wall time, client and server CPU, peak RSS and the latency of every
+  status change, and check every outcome against the server's script; a run
+  still going after ``--deadline`` seconds, or a hand-written loop stopped by
+  a failed request (it has no retries), is reported as stopped, with the
+  requests sent so far;
+- memory: poll every replica while none changes and measure, with
+  tracemalloc, what the variant holds per replica once each was seen once.
+
+Requests per poll cycle is the server's request count / (wall / interval).
+
+Usage: ``python benchmarks/bench_watcher.py [--n 1000 10000 50000]
+[--variants watcher gather sequential] [--interval 1.0] [--deadline 180]``.
+It prints two tables and writes JSON (``--json``); ``benchmarks/plot.py``
+draws it. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -22,29 +37,38 @@ import gc
 import json
 import math
 import resource
-import shlex
-import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import aclosing, asynccontextmanager
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from _common import RESULTS, ServerProcess, machine, percentile, write_report
+import aiohttp
+from _baselines import BASELINES, FirstSightings, Poll, Tally, by_hand
+from _baselines import EXPECTED as BASELINE_EXPECTED
+from _common import RESULTS, ServerProcess, report_header, text_table, write_report
 from _fake_server import ERROR_MESSAGE, ERROR_RATE, LONGEST, SHORTEST
 
-from tavus_async import ReplicaOutcome, ReplicaWatcher, TavusClient, WatchEvent
+from tavus_async import ReplicaOutcome, ReplicaWatcher, TavusClient
 
 
+VARIANTS = ("watcher", *BASELINES)
 BYTES_TARGET = 2048
 REQUEST_SHARE_TARGET = 50  # requests <= 1/50 of per-id polling ...
 REQUEST_SHARE_AT = 10_000  # ... at this N
 LATENCY_SLACK = 0.1  # p99 latency <= interval + this
 MEMORY_INTERVAL = 3600.0  # no second poll cycle during the memory phase
+WATCHER_EXPECTED = {
+    "completed": ("reached", "completed", None),
+    "error": ("failed", "error", ERROR_MESSAGE),
+}
+"""The outcome the watcher must report, by the server's final status."""
+
+T = TypeVar("T")
 
 
 def fake_server(n: int, seed: int) -> ServerProcess:
@@ -52,176 +76,148 @@ def fake_server(n: int, seed: int) -> ServerProcess:
     return ServerProcess("_fake_server.py", "--n", str(n), "--seed", str(seed))
 
 
-async def warm_up(client: TavusClient, ids: list[str], concurrency: int) -> None:
-    """Open ``concurrency`` connections and build the converter's hooks first.
-
-    A long-running application has both before it watches anything, so
-    neither counts in the figures.
-    """
-    batch = ids[:100]
-    await asyncio.gather(
-        *(
-            client.replicas.list(replica_ids=batch, limit=len(batch))
-            for _ in range(concurrency)
-        )
-    )
-
-
-class Tally:
-    """What the caller saw, against what the server did (its ``changes``)."""
-
-    def __init__(self, changes: dict[str, list[list[Any]]]) -> None:
-        self.changes = changes
-        self._when = {i: {status: t for t, status in s} for i, s in changes.items()}
-        self.latency: list[float] = []  # server change -> event in the caller
-        self.poll_lag: list[float] = []  # server change -> the watcher saw it
-        self.outcome_latency: list[float] = []
-        self.outcomes: dict[str, tuple[str, str | None, str | None]] = {}
-
-    def record(self, event: WatchEvent, now: float) -> None:
-        """Note an event the caller received at ``now``."""
-        changed = self._when[event.replica_id]
-        if isinstance(event, ReplicaOutcome):
-            status = None if event.status is None else event.status.value
-            self.outcomes[event.replica_id] = (
-                event.kind.value,
-                status,
-                event.error_message,
-            )
-            self.outcome_latency.append(now - max(changed.values()))
-            return
-        previous = "started" if event.previous is None else event.previous.status
-        if event.status != previous:
-            changed_at = changed[event.status.value]
-            self.latency.append(now - changed_at)
-            self.poll_lag.append(event.at - changed_at)
-
-    def check(self) -> None:
-        """Raise unless every replica ended as the server says it did."""
-        wrong = []
-        for replica_id, steps in self.changes.items():
-            expected = (
-                ("reached", "completed", None)
-                if steps[-1][1] == "completed"
-                else ("failed", "error", ERROR_MESSAGE)
-            )
-            got = self.outcomes.get(replica_id)
-            if got != expected:
-                wrong.append(f"{replica_id}: expected {expected}, got {got}")
-        if wrong:
-            raise RuntimeError(
-                f"{len(wrong)} of {len(self.changes)} replicas ended wrong; "
-                f"first: {wrong[:5]}"
-            )
-
-    def figures(self) -> dict[str, float]:
-        """Latency medians and 99th percentiles, in seconds."""
-        delivery = [
-            total - lag for total, lag in zip(self.latency, self.poll_lag, strict=True)
-        ]
-        return {
-            "status_changes": sum(map(len, self.changes.values())),
-            "status_changes_seen": len(self.latency),
-            "latency_median_s": statistics.median(self.latency),
-            "latency_p99_s": percentile(self.latency, 99),
-            "latency_max_s": max(self.latency),
-            "poll_lag_median_s": statistics.median(self.poll_lag),
-            "poll_lag_p99_s": percentile(self.poll_lag, 99),
-            "delivery_median_s": statistics.median(delivery),
-            "delivery_p99_s": percentile(delivery, 99),
-            "outcome_latency_median_s": statistics.median(self.outcome_latency),
-            "outcome_latency_p99_s": percentile(self.outcome_latency, 99),
-        }
-
-
-@asynccontextmanager
-async def connected(
-    server: ServerProcess, concurrency: int
-) -> AsyncIterator[tuple[list[str], TavusClient]]:
-    """The server's replica ids and a warmed-up client bound to it."""
-    hello = server.read()
-    ids: list[str] = hello["ids"]
-    async with TavusClient(api_key=hello["api_key"], base_url=hello["url"]) as client:
-        await warm_up(client, ids, concurrency)
-        yield ids, client
-
-
-async def timing(
-    n: int, interval: float, concurrency: int, seed: int
+async def watch(
+    client: TavusClient,
+    ids: list[str],
+    concurrency: int,
+    interval: float,
+    tally: Tally,
 ) -> dict[str, Any]:
-    """Watch N replicas to the end; return wall, requests, CPU, RSS and latency."""
-    with fake_server(n, seed) as server:
-        async with connected(server, concurrency) as (ids, client):
-            watcher = ReplicaWatcher(
-                client, poll_interval=interval, max_concurrency=concurrency
-            )
-            server.send("go")
-            tally = Tally(server.read()["changes"])
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            cpu_before = time.process_time()
-            start = time.monotonic()
-            async with aclosing(watcher.watch(ids)) as events:
-                async for event in events:
-                    tally.record(event, time.monotonic())
-            wall = time.monotonic() - start
-            cpu = time.process_time() - cpu_before
-            stats = watcher.stats
-        counts = server.stop()
-    tally.check()
-    finished = [steps[-1][0] for steps in tally.changes.values()]
-    per_id = sum(math.floor((done - start) / interval) + 1 for done in finished)
-    ideal = max(finished) - start + interval
+    """Watch every id with ``ReplicaWatcher``; return its own counts."""
+    watcher = ReplicaWatcher(
+        client, poll_interval=interval, max_concurrency=concurrency
+    )
+    async with aclosing(watcher.watch(ids)) as events:
+        async for event in events:
+            now = time.monotonic()
+            if isinstance(event, ReplicaOutcome):
+                status = None if event.status is None else event.status.value
+                outcome = (event.kind.value, status, event.error_message)
+                tally.ended(event.replica_id, outcome, now)
+            else:
+                was = None if event.previous is None else event.previous.status.value
+                tally.saw(event.replica_id, was, event.status.value, now, event.at)
+    stats = watcher.stats
     return {
-        "wall_s": wall,
-        "ideal_s": ideal,
-        "wall_over_ideal": wall / ideal,
         "watcher_list_requests": stats.list_requests,
         "watcher_get_requests": stats.get_requests,
         "watcher_requests": stats.requests,
         "transient_failures": stats.transient_failures,
+    }
+
+
+@asynccontextmanager
+async def connected(
+    variant: str, server: ServerProcess, concurrency: int
+) -> AsyncIterator[Poll]:
+    """A warmed-up client of ``variant`` for the server, as a ``Poll``.
+
+    ``concurrency`` connections are opened first: a running application has
+    its connections (and the converter its hooks) before it polls anything.
+    """
+    hello = server.read()
+    ids: list[str] = hello["ids"]
+    if variant == "watcher":
+        async with TavusClient(api_key=hello["api_key"], base_url=hello["url"]) as c:
+            batch = ids[:100]
+            await asyncio.gather(
+                *(
+                    c.replicas.list(replica_ids=batch, limit=len(batch))
+                    for _ in range(concurrency)
+                )
+            )
+            yield partial(watch, c, ids, concurrency)
+        return
+    async with by_hand(variant, hello) as poll:
+        yield poll
+
+
+async def within(deadline: float, work: Awaitable[T]) -> tuple[T | None, str | None]:
+    """``work``'s result and None, or None and why it stopped.
+
+    It stops at the deadline (``"deadline"``) or on a request that failed (the
+    exception's name: a hand-written loop has no retries).
+    """
+    limit = asyncio.timeout(deadline)
+    try:
+        async with limit:
+            return await work, None
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        return None, "deadline" if limit.expired() else type(exc).__name__
+
+
+async def timing(variant: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Poll N replicas to the end; return requests, wall, CPU, RSS and latency."""
+    interval = args.interval
+    with fake_server(n, args.seed) as server:
+        async with connected(variant, server, args.concurrency) as poll:
+            server.send("go")
+            expected = WATCHER_EXPECTED if variant == "watcher" else BASELINE_EXPECTED
+            tally = Tally(server.read()["changes"], expected)
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            cpu_before = time.process_time()
+            start = time.monotonic()
+            extra, stopped = await within(args.deadline, poll(interval, tally))
+            wall = time.monotonic() - start
+            cpu = time.process_time() - cpu_before
+        counts = server.stop()
+    requests = counts["list_requests"] + counts["get_requests"]
+    row = {
+        "stopped": stopped,
+        "wall_s": wall,
         "server_list_requests": counts["list_requests"],
         "server_get_requests": counts["get_requests"],
-        "server_requests": counts["list_requests"] + counts["get_requests"],
-        "mean_list_batch": counts["list_ids"] / counts["list_requests"],
+        "server_requests": requests,
+        "requests_per_cycle": requests / (wall / interval),
         "replica_polls": counts["list_ids"] + counts["get_requests"],
         "server_cpu_s": counts["cpu_seconds"],
-        "per_id_polling_requests": per_id,
-        "requests_share": stats.requests / per_id,
         "client_cpu_s": cpu,
         "client_cpu_share_of_wall": cpu / wall,
         "rss_before_watch_mb": rss_before / 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if extra is None:
+        return row
+    tally.check()
+    finished = [steps[-1][0] for steps in tally.changes.values()]
+    per_id = sum(math.floor((done - start) / interval) + 1 for done in finished)
+    ideal = max(finished) - start + interval
+    if counts["list_requests"]:
+        row["mean_list_batch"] = counts["list_ids"] / counts["list_requests"]
+    return row | {
+        "ideal_s": ideal,
+        "wall_over_ideal": wall / ideal,
+        "per_id_polling_requests": per_id,
+        "requests_share": requests / per_id,
+        **extra,
         **tally.figures(),
     }
 
 
-async def memory(n: int, concurrency: int, seed: int) -> dict[str, Any]:
-    """Bytes the watcher holds per replica once every replica was seen once."""
-    with fake_server(n, seed) as server:
-        async with connected(server, concurrency) as (ids, client):
-            watcher = ReplicaWatcher(
-                client, poll_interval=MEMORY_INTERVAL, max_concurrency=concurrency
-            )
+async def memory(variant: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Bytes ``variant`` holds per replica once every replica was seen once."""
+    with fake_server(n, args.seed) as server:
+        async with connected(variant, server, args.concurrency) as poll:
+            sink = FirstSightings(n)
             gc.collect()
             tracemalloc.start()
             before = tracemalloc.take_snapshot()
             baseline = tracemalloc.get_traced_memory()[0]
-            events = watcher.watch(ids)
-            updates = 0
-            async for _ in events:
-                updates += 1
-                if updates == n:
-                    break
+            polling, stopped = await within(
+                args.deadline, sink.start(poll, MEMORY_INTERVAL)
+            )
             gc.collect()
             held = tracemalloc.get_traced_memory()[0] - baseline
             after = tracemalloc.take_snapshot()
             tracemalloc.stop()
-            watching = watcher.stats.watching
-            await events.aclose()
+            if polling is not None:
+                polling.cancel()
+                await asyncio.wait({polling})
         server.stop()
+    if stopped is not None:
+        return {"memory_stopped": stopped}
     top = after.compare_to(before, "lineno")[:10]
     return {
-        "memory_replicas_watched": watching,
         "memory_held_bytes": held,
         "bytes_per_replica": held / n,
         "memory_top": [
@@ -232,13 +228,16 @@ async def memory(n: int, concurrency: int, seed: int) -> dict[str, Any]:
     }
 
 
-def run_child(phase: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Run one phase for one N in a fresh process; return its figures."""
+def run_child(
+    phase: str, variant: str, n: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Run one phase of one variant for one N in a fresh process; its figures."""
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
-        *("--phase", phase, "--n", str(n), "--seed", str(args.seed)),
-        *("--interval", str(args.interval), "--concurrency", str(args.concurrency)),
+        *("--phase", phase, "--variants", variant, "--n", str(n)),
+        *("--seed", str(args.seed), "--interval", str(args.interval)),
+        *("--concurrency", str(args.concurrency), "--deadline", str(args.deadline)),
     ]
     out = subprocess.run(  # noqa: S603 - this very script
         command, stdout=subprocess.PIPE, text=True, check=True
@@ -248,7 +247,7 @@ def run_child(phase: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def verdicts(row: dict[str, Any], interval: float) -> dict[str, str]:
-    """PASS, FAIL or n/a for each target."""
+    """PASS, FAIL or n/a for each of the watcher's targets."""
 
     def verdict(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
@@ -264,82 +263,119 @@ def verdicts(row: dict[str, Any], interval: float) -> dict[str, str]:
     }
 
 
-def table(rows: list[dict[str, Any]], interval: float) -> str:
-    """The results as a fixed-width text table."""
+def comparison(rows: list[dict[str, Any]]) -> str:
+    """Every variant at every N, side by side."""
+
+    def ms(row: dict[str, Any], key: str) -> str:
+        return f"{row[key] * 1000:,.0f}" if key in row else "-"
+
+    header = (
+        "N",
+        "variant",
+        "wall s",
+        "requests",
+        "req/cycle",
+        "client CPU s",
+        "server CPU s",
+        "peak RSS MB",
+        "B/replica",
+        "latency p50 ms",
+        "p99 ms",
+        "changes seen",
+    )
+    lines = [
+        (
+            f"{row['n']:,}",
+            row["variant"],
+            f"{row['wall_s']:.2f}"
+            if row["stopped"] is None
+            else f"{row['wall_s']:.0f} ({row['stopped']})",
+            f"{row['server_requests']:,}",
+            f"{row['requests_per_cycle']:,.0f}",
+            f"{row['client_cpu_s']:.2f}",
+            f"{row['server_cpu_s']:.2f}",
+            f"{row['peak_rss_mb']:.0f}",
+            f"{row['bytes_per_replica']:,.0f}"
+            if "bytes_per_replica" in row
+            else row["memory_stopped"],
+            ms(row, "latency_median_s"),
+            ms(row, "latency_p99_s"),
+            f"{row.get('status_changes_seen', 0):,}",
+        )
+        for row in rows
+    ]
+    return text_table(header, lines)
+
+
+def targets(rows: list[dict[str, Any]], interval: float) -> str:
+    """The watcher's rows against its targets."""
     limit_ms = (interval + LATENCY_SLACK) * 1000
     header = (
         "N",
-        "wall s",
-        "ideal s",
         "wall/ideal",
         "requests",
         "per-id polls",
         f"share (<=1/{REQUEST_SHARE_TARGET} @{REQUEST_SHARE_AT:,})",
-        "client CPU s",
-        "peak RSS MB",
         f"B/replica (<={BYTES_TARGET:,})",
-        "latency median ms",
         f"p99 ms (<={limit_ms:,.0f})",
     )
-    lines = [header]
-    for row in rows:
-        ok = row["verdicts"]
-        lines.append(
-            (
-                f"{row['n']:,}",
-                f"{row['wall_s']:.2f}",
-                f"{row['ideal_s']:.2f}",
-                f"{row['wall_over_ideal']:.3f}",
-                f"{row['watcher_requests']:,} ({row['server_requests']:,})",
-                f"{row['per_id_polling_requests']:,}",
-                f"1/{1 / row['requests_share']:.0f} {ok['requests']}",
-                f"{row['client_cpu_s']:.2f}",
-                f"{row['peak_rss_mb']:.0f}",
-                f"{row['bytes_per_replica']:,.0f} {ok['memory']}",
-                f"{row['latency_median_s'] * 1000:,.0f}",
-                f"{row['latency_p99_s'] * 1000:,.0f} {ok['latency']}",
-            )
+    lines = [
+        (
+            f"{row['n']:,}",
+            f"{row['wall_over_ideal']:.3f}",
+            f"{row['watcher_requests']:,} ({row['server_requests']:,})",
+            f"{row['per_id_polling_requests']:,}",
+            f"1/{1 / row['requests_share']:.0f} {row['verdicts']['requests']}",
+            f"{row['bytes_per_replica']:,.0f} {row['verdicts']['memory']}",
+            f"{row['latency_p99_s'] * 1000:,.0f} {row['verdicts']['latency']}",
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True))
-        for line in lines
-    )
+        for row in rows
+        if "verdicts" in row
+    ]
+    return text_table(header, lines)
 
 
 def main() -> None:
-    """Run every N, print the table and write the JSON."""
+    """Run every variant at every N, print the tables and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000])
-    parser.add_argument("--interval", type=float, default=1.0, help="poll_interval")
-    parser.add_argument("--concurrency", type=int, default=8, help="max_concurrency")
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 50_000])
+    parser.add_argument(
+        "--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS)
+    )
+    parser.add_argument("--interval", type=float, default=1.0, help="poll interval")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="the watcher's max_concurrency"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the timelines")
+    parser.add_argument(
+        "--deadline", type=float, default=180.0, help="seconds a timing run may take"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "bench_watcher.json")
     parser.add_argument("--phase", choices=("timing", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase is not None:
-        (n,) = args.n
-        figures = asyncio.run(
-            timing(n, args.interval, args.concurrency, args.seed)
-            if args.phase == "timing"
-            else memory(n, args.concurrency, args.seed)
-        )
-        print(json.dumps(figures))
+        (n,), (variant,) = args.n, args.variants
+        phase = timing if args.phase == "timing" else memory
+        print(json.dumps(asyncio.run(phase(variant, n, args))))
         return
     rows = []
     for n in args.n:
-        row = {"n": n} | run_child("timing", n, args) | run_child("memory", n, args)
-        row["verdicts"] = verdicts(row, args.interval)
-        rows.append(row)
-    report = {
-        "benchmark": "bench_watcher",
-        "command": shlex.join(["python", *sys.argv]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        timed = {v: run_child("timing", v, n, args) for v in args.variants}
+        for variant in args.variants:
+            row = {"n": n, "variant": variant} | timed[variant]
+            row |= run_child("memory", variant, n, args)
+            measured = "latency_p99_s" in row and "bytes_per_replica" in row
+            if variant == "watcher" and measured:
+                row["verdicts"] = verdicts(row, args.interval)
+            rows.append(row)
+            print(f"N={n:,} {variant}: done", file=sys.stderr)
+    report = report_header("bench_watcher") | {
         "settings": {
+            "variants": args.variants,
             "interval_s": args.interval,
             "concurrency": args.concurrency,
             "seed": args.seed,
+            "deadline_s": args.deadline,
             "training_s": [SHORTEST, LONGEST],
             "error_rate": ERROR_RATE,
         },
@@ -350,7 +386,10 @@ def main() -> None:
         },
         "results": rows,
     }
-    print(table(rows, args.interval))
+    print(comparison(rows))
+    if any("verdicts" in row for row in rows):
+        print()
+        print(targets(rows, args.interval))
     write_report(args.json, report)
 
 

@@ -1,0 +1,70 @@
+"""Where the library's time per call goes: ``replicas.get`` built up layer by layer.
+
+Each variant adds one layer of ``TavusClient`` to the one before, down to the
+raw aiohttp call; ``bench_overhead.py --layers`` times them interleaved and
+prints what each layer adds. It reaches into the client's private parts
+(``client._requester``), so it is a diagnostic for this repository's version
+of the library, not an example of use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from _calls import get_replica
+
+from tavus_async import TavusClient
+from tavus_async.services._base import by_id, call
+from tavus_async.types import Replica
+
+
+Call = Callable[[int], Awaitable[object]]
+
+LAYERS = {
+    "aiohttp": "raw session.get + raise_for_status + json.loads (the baseline)",
+    "transport": "+ the aiohttp adapter (AiohttpTransport.send), json.loads",
+    "attempt": "+ request built and checked (by_id), URL, gate, status check",
+    "retrier": "+ the retrying send (first attempt outside backoff's loop)",
+    "decode": "+ typed decoding (cattrs converter) instead of json.loads",
+    "get": "+ ReplicasService.get: the whole public call",
+}
+
+
+def layer_calls(
+    client: TavusClient, session: aiohttp.ClientSession, base: str
+) -> dict[str, Call]:
+    """One ``get`` per layer of :data:`LAYERS`, in the same order."""
+    requester = client._requester
+    transport = requester.core.open()
+
+    def request(i: int) -> object:
+        return by_id("GET", "replicas", "replica_id", f"r{i:011x}")
+
+    async def raw(i: int) -> object:
+        return await get_replica(session, base, f"r{i:011x}")
+
+    async def adapter(i: int) -> object:
+        answer = await transport.send(
+            "GET",
+            f"{base}/v2/replicas/r{i:011x}",
+            headers=requester.core.headers,
+            body=None,
+            timeout=requester.timeout,
+        )
+        return json.loads(answer.body)
+
+    async def attempt(i: int) -> object:
+        return json.loads((await requester._attempt(request(i), 1)).body)
+
+    async def retrier(i: int) -> object:
+        return json.loads((await requester.send(request(i))).body)
+
+    async def decode(i: int) -> object:
+        return await call(requester, request(i), Replica)
+
+    async def get(i: int) -> object:
+        return await client.replicas.get(f"r{i:011x}")
+
+    return dict(zip(LAYERS, (raw, adapter, attempt, retrier, decode, get), strict=True))
