@@ -101,6 +101,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "aiohttp": metadata.version("aiohttp"),
         "tavus_async": metadata.version("tavus-async"),
+        "orjson": installed("orjson"),
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
             cwd=HERE,
@@ -109,6 +110,14 @@ def machine() -> dict[str, Any]:
             check=False,
         ).stdout.strip(),
     }
+
+
+def installed(package: str) -> str | None:
+    """The installed version of ``package``, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def report_header(benchmark: str) -> dict[str, Any]:
