@@ -313,10 +313,10 @@ def _structure_optional_factory(
     """``X | None`` with X's hook looked up once, not at every value."""
     (inner,) = (arg for arg in cls.__args__ if arg is not type(None))
     hook = converter.get_structure_hook(inner)
-    if inner is str:
+    if hook is _structure_str:  # a user's own str hook is called for every value
 
         def structure_str(value: Any, _: Any) -> Any:
-            return value if value is None or type(value) is str else hook(value, str)
+            return value if value is None or type(value) is str else hook(value, inner)
 
         return structure_str
 

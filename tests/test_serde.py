@@ -381,3 +381,15 @@ def test_lenient_booleans(wire: Any, expected: bool) -> None:
     )
 
     assert expected is request.audio_only
+
+
+def test_a_users_string_hook_reaches_optional_fields_too() -> None:
+    """Hooks of one's own, registered on our converter, apply to ``str | None``."""
+    converter = make_converter()
+    converter.register_structure_hook(str, lambda value, _: str(value).upper())
+
+    replica = converter.structure(
+        {"replica_id": "r1", "status": "started", "replica_name": "rio"}, Replica
+    )
+
+    assert ("R1", "RIO") == (replica.replica_id, replica.replica_name)
