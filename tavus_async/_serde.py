@@ -15,6 +15,10 @@
 - A string field takes a string (a number is written out); an object, array
   or boolean where a string belongs is an error, never its Python repr. A
   tuple field takes a JSON array only.
+- Plain classes (every field required, or ``X | None`` defaulting to None) are
+  read by a generated shortcut that checks strings inline and calls these
+  hooks for the rest (``_serde_fast``); cattrs' own function reads anything
+  the shortcut raises on, and reports the error.
 - Callbacks (:data:`~tavus_async.types.webhooks.CallbackEvent`) pick their
   class by ``event_type`` (a conversation event) or by ``replica_id`` (a
   training callback); unknown event types become the generic
@@ -42,6 +46,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 
+from tavus_async._serde_fast import fast_structure_fn
 from tavus_async.errors import WebhookError
 from tavus_async.types import (
     Conversation,
@@ -339,9 +344,25 @@ def _structure_factory(
     base = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
     aliases = _ALIASES.get(origin, {})
     defaults = _null_defaults(origin)
-    if not aliases and not defaults and not keeps_raw:
+    fast = None
+    if not keeps_raw and origin is cls:
+        fast = fast_structure_fn(
+            attrs.resolve_types(cls),
+            converter,
+            is_optional=_is_optional,
+            strict_str=_structure_str,
+        )
+    if fast is None and not aliases and not defaults and not keeps_raw:
         return base
     touched = defaults.union(aliases)
+
+    def read(data: Mapping[str, Any], target: Any) -> Any:
+        try:
+            return fast(data)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - cattrs' function reports it, with its path
+            return base(data, target)
+
+    reader = base if fast is None else read
 
     def structure(data: Any, target: Any) -> Any:
         if type(data) is not dict and not isinstance(data, Mapping):
@@ -349,7 +370,7 @@ def _structure_factory(
         fixed = (
             data if touched.isdisjoint(data) else _normalize(data, aliases, defaults)
         )
-        result = base(fixed, target)
+        result = reader(fixed, target)
         return _received(result, data) if keeps_raw else result
 
     return structure
