@@ -36,8 +36,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from types import UnionType
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -46,7 +45,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 
-from tavus_async._serde_fast import fast_structure_fn
+from tavus_async._serde_fast import fast_structure_fn, is_optional, optional_inner
 from tavus_async.errors import WebhookError
 from tavus_async.types import (
     Conversation,
@@ -135,7 +134,7 @@ def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
     conv.register_unstructure_hook(OpenStrEnum, _unstructure_enum)
     conv.register_structure_hook_factory(attrs.has, _structure_factory)
     conv.register_structure_hook_factory(_is_array, _structure_array_factory)
-    conv.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+    conv.register_structure_hook_factory(is_optional, _structure_optional_factory)
     conv.register_structure_hook_func(
         lambda cls: cls == CallbackEvent, lambda data, _: _structure_event(conv, data)
     )
@@ -303,20 +302,11 @@ def _structure_open_enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
     return cls(_structure_str(value, str))
 
 
-def _is_optional(cls: Any) -> bool:
-    args = getattr(cls, "__args__", ())
-    return (
-        len(args) == 2
-        and type(None) in args
-        and (isinstance(cls, UnionType) or getattr(cls, "__origin__", None) is Union)
-    )
-
-
 def _structure_optional_factory(
     cls: Any, converter: cattrs.Converter
 ) -> Callable[[Any, Any], Any]:
     """``X | None`` with X's hook looked up once, not at every value."""
-    (inner,) = (arg for arg in cls.__args__ if arg is not type(None))
+    inner = optional_inner(cls)
     hook = converter.get_structure_hook(inner)
     if hook is _structure_str:  # a user's own str hook is called for every value
 
@@ -347,22 +337,12 @@ def _structure_factory(
     fast = None
     if not keeps_raw and origin is cls:
         fast = fast_structure_fn(
-            attrs.resolve_types(cls),
-            converter,
-            is_optional=_is_optional,
-            strict_str=_structure_str,
+            attrs.resolve_types(cls), converter, strict_str=_structure_str
         )
     if fast is None and not aliases and not defaults and not keeps_raw:
         return base
     touched = defaults.union(aliases)
-
-    def read(data: Mapping[str, Any], target: Any) -> Any:
-        try:
-            return fast(data)  # type: ignore[misc]
-        except Exception:  # noqa: BLE001 - cattrs' function reports it, with its path
-            return base(data, target)
-
-    reader = base if fast is None else read
+    reader = base if fast is None else _falling_back(fast, base)
 
     def structure(data: Any, target: Any) -> Any:
         if type(data) is not dict and not isinstance(data, Mapping):
@@ -374,6 +354,20 @@ def _structure_factory(
         return _received(result, data) if keeps_raw else result
 
     return structure
+
+
+def _falling_back(
+    fast: Callable[[Any], Any], base: Callable[[Any, Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """``fast``, or cattrs' ``base`` when it raises: base then reports the error."""
+
+    def read(data: Mapping[str, Any], target: Any) -> Any:
+        try:
+            return fast(data)
+        except Exception:  # noqa: BLE001 - cattrs' function reports it, with its path
+            return base(data, target)
+
+    return read
 
 
 def _received(event: Any, data: Mapping[str, Any]) -> Any:

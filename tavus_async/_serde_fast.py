@@ -14,23 +14,36 @@ from __future__ import annotations
 
 import linecache
 from collections.abc import Callable
-from typing import Any
+from types import UnionType
+from typing import Any, Union
 
 import attrs
 import cattrs
 
 
-__all__ = ["fast_structure_fn"]
+__all__ = ["fast_structure_fn", "is_optional", "optional_inner"]
 
 NoneType = type(None)
 
 
+def is_optional(cls: Any) -> bool:
+    """Whether ``cls`` is ``X | None`` (or ``Optional[X]``) for one type X."""
+    args = getattr(cls, "__args__", ())
+    return (
+        len(args) == 2
+        and NoneType in args
+        and (isinstance(cls, UnionType) or getattr(cls, "__origin__", None) is Union)
+    )
+
+
+def optional_inner(cls: Any) -> Any:
+    """X of ``X | None``."""
+    (inner,) = (arg for arg in cls.__args__ if arg is not NoneType)
+    return inner
+
+
 def fast_structure_fn(
-    cls: type,
-    converter: cattrs.Converter,
-    *,
-    is_optional: Callable[[Any], bool],
-    strict_str: Callable[[Any, Any], str],
+    cls: type, converter: cattrs.Converter, *, strict_str: Callable[[Any, Any], str]
 ) -> Callable[[Any], Any] | None:
     """A function structuring a dict into ``cls``, or None if a field is not plain.
 
@@ -42,7 +55,6 @@ def fast_structure_fn(
     Args:
         cls: A non-generic attrs class with resolved field types.
         converter: Where each field's hook comes from.
-        is_optional: Whether a type is ``X | None``.
         strict_str: The hook a ``str`` needs no call of.
 
     Returns:
@@ -56,11 +68,7 @@ def fast_structure_fn(
         optional = is_optional(field.type)
         if not field.init or not (required or (optional and field.default is None)):
             return None
-        inner = (
-            next(a for a in field.type.__args__ if a is not NoneType)
-            if optional
-            else field.type
-        )
+        inner = optional_inner(field.type) if optional else field.type
         hook = converter.get_structure_hook(inner)
         value, hook_name, type_name = f"v{number}", f"h{number}", f"t{number}"
         env[hook_name], env[type_name] = hook, inner

@@ -54,7 +54,6 @@ def plain_classes() -> list[type]:
                 shortcut = fast_structure_fn(
                     attrs.resolve_types(cls),
                     CONVERTER,
-                    is_optional=_serde._is_optional,
                     strict_str=_serde._structure_str,
                 )
                 if shortcut is not None:
@@ -88,7 +87,6 @@ def test_shortcut_agrees_with_cattrs(cls: type) -> None:
     shortcut = fast_structure_fn(
         cls,
         CONVERTER,
-        is_optional=_serde._is_optional,
         strict_str=_serde._structure_str,
     )
     assert shortcut is not None
