@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-import aiohttp
-from _calls import get_replica
-
 from tavus_async import TavusClient
 from tavus_async.services._base import by_id, call
 from tavus_async.types import Replica
@@ -33,17 +30,18 @@ LAYERS = {
 
 
 def layer_calls(
-    client: TavusClient, session: aiohttp.ClientSession, base: str
+    client: TavusClient, base: str, *, raw: Call, whole: Call
 ) -> dict[str, Call]:
-    """One ``get`` per layer of :data:`LAYERS`, in the same order."""
+    """One ``get`` per layer of :data:`LAYERS`, in the same order.
+
+    ``raw`` and ``whole`` are the first and last layers: the comparison's own
+    aiohttp and ``client.replicas.get`` calls.
+    """
     requester = client._requester
     transport = requester.core.open()
 
     def request(i: int) -> object:
         return by_id("GET", "replicas", "replica_id", f"r{i:011x}")
-
-    async def raw(i: int) -> object:
-        return await get_replica(session, base, f"r{i:011x}")
 
     async def adapter(i: int) -> object:
         answer = await transport.send(

@@ -32,14 +32,13 @@ import asyncio
 import itertools
 import statistics
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _calls import get_replica, list_replicas, raw_session
 from _common import RESULTS, ServerProcess, report_header, text_table, write_report
-from _layers import LAYERS, layer_calls
+from _layers import LAYERS, Call, layer_calls
 
 from tavus_async import TavusClient, _serde
 
@@ -47,7 +46,6 @@ from tavus_async import TavusClient, _serde
 TARGET = 1.10
 """Most the library may take, as a multiple of the raw aiohttp time per call."""
 
-Call = Callable[[int], Awaitable[object]]
 BASELINE = "aiohttp"
 ORJSON = _serde._fast_loads
 """orjson's ``loads`` when the extra is installed; each variant sets its decoder."""
@@ -171,7 +169,12 @@ async def benchmark(args: argparse.Namespace) -> tuple[list[dict[str, Any]], Any
                 await profile(variants["tavus_async"]["get"], args)
                 rows = []
             elif args.layers:
-                layers = layer_calls(client, session, hello["url"])
+                layers = layer_calls(
+                    client,
+                    hello["url"],
+                    raw=variants[BASELINE]["get"],
+                    whole=variants["tavus_async"]["get"],
+                )
                 rows = await measure(
                     {name: {"get": c} for name, c in layers.items()}, args
                 )
