@@ -186,6 +186,17 @@ class FakeTavus(StateControls):
         """The API key the fake accepts."""
         return self._api_key
 
+    @property
+    def open_connections(self) -> int:
+        """How many client connections to the fake are open now (0 when stopped).
+
+        A connection the client closed leaves the count once the fake has
+        noticed, a moment later: a leak check polls it for a short while
+        rather than reading it once.
+        """
+        server = self._runner.server if self._runner is not None else None
+        return 0 if server is None else len(server.connections)
+
     # Callbacks
 
     @property
@@ -332,6 +343,9 @@ class FakeTavus(StateControls):
     ) -> web.StreamResponse | None:
         if fault is None:
             return await self._serve(request, handler)
+        if fault.kind == "truncate":
+            await self._truncate(request, await self._serve(request, handler), fault)
+            return None
         if fault.delay > 0 and await self._interrupted(fault.delay):
             return None
         if fault.kind == "slow" or fault.after:
@@ -342,6 +356,18 @@ class FakeTavus(StateControls):
             return None
         status, body, headers = render_fault(fault)
         return web.Response(status=status, body=body, headers=headers)
+
+    async def _truncate(
+        self, request: web.Request, answer: web.StreamResponse, fault: Fault
+    ) -> None:
+        body = answer.body if isinstance(answer, web.Response) else None
+        content = body if isinstance(body, bytes) else b""
+        partial = web.StreamResponse(status=answer.status, headers=answer.headers)
+        partial.content_length = len(content)
+        await partial.prepare(request)
+        await partial.write(content[: len(content) // 2])
+        if fault.delay > 0:
+            await self._interrupted(fault.delay)
 
     async def _interrupted(self, seconds: float) -> bool:
         try:

@@ -31,9 +31,9 @@ __all__ = [
     "render_fault",
 ]
 
-FaultKind = Literal["status", "drop", "slow", "garbage"]
-"""The kinds of :class:`Fault`: an HTTP error, a dropped connection, a delay, or a
-non-JSON body."""
+FaultKind = Literal["status", "drop", "slow", "garbage", "truncate"]
+"""The kinds of :class:`Fault`: an HTTP error, a dropped connection, a delay, a
+non-JSON body, or a connection dropped in the middle of the answer's body."""
 
 _GARBAGE = b"<html>upstream error</html>"
 
@@ -75,16 +75,20 @@ class Fault:
     """One thing that goes wrong with a request to the fake server.
 
     Build faults with the named constructors :meth:`http`, :meth:`drop`,
-    :meth:`slow` and :meth:`garbage`. Every fault first waits ``delay`` seconds.
-    Then, when ``after`` is false, the request is not processed at all; when
-    ``after`` is true, the request is processed normally (state changes happen, for
-    example a replica is created) and the fault replaces the response.
+    :meth:`slow`, :meth:`garbage` and :meth:`truncate`. Every fault but
+    ``truncate`` first waits ``delay`` seconds. Then, when ``after`` is false,
+    the request is not processed at all; when ``after`` is true, the request is
+    processed normally (state changes happen, for example a replica is created)
+    and the fault replaces the response.
 
     Attributes:
         kind: ``"status"`` answers with ``status``, ``body`` and ``headers``;
             ``"drop"`` closes the connection without any response; ``"slow"``
             only waits ``delay`` and then answers normally; ``"garbage"`` answers
-            with ``status`` and a non-JSON ``text/html`` body.
+            with ``status`` and a non-JSON ``text/html`` body; ``"truncate"``
+            processes the request, sends the real answer's status, headers and
+            the first half of its body, waits ``delay``, then closes the
+            connection (``after`` is always true).
         status: HTTP status of ``"status"`` and ``"garbage"`` faults (200-599).
         body: Response body; ``None`` means a JSON body shaped like Tavus's own
             errors (``{"message": ...}`` for 401, ``{"error": ...}`` otherwise).
@@ -164,6 +168,22 @@ class Fault:
             after: Process the request first, then answer with the garbage.
         """
         return cls(kind="garbage", status=status, body=body, after=after)
+
+    @classmethod
+    def truncate(cls, *, pause: float = 0.0) -> Fault:
+        """Cut the connection in the middle of the answer's body.
+
+        The request is processed (state changes happen), then the real status,
+        headers (with the full ``Content-Length``) and the first half of the
+        body are sent; after ``pause`` seconds the connection is closed. The
+        client sees a connection lost mid-response. The pause ends early, with
+        the connection closed, when the fake server closes.
+
+        Args:
+            pause: Seconds (at least 0) between the half body and the close:
+                time for a test to cancel a call that is reading the body.
+        """
+        return cls(kind="truncate", delay=pause, after=True)
 
 
 def render_fault(fault: Fault) -> tuple[int, bytes, dict[str, str]]:
@@ -276,7 +296,7 @@ class RecordedRequest:
         status: The status answered, or ``None`` when the connection was dropped
             or the request is still in flight.
         fault: The kind of the injected fault (``"status"``, ``"drop"``,
-            ``"slow"``, ``"garbage"``), or ``None``.
+            ``"slow"``, ``"garbage"``, ``"truncate"``), or ``None``.
         at: When the request arrived, in event-loop time (``loop.time()``).
     """
 
