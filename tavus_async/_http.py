@@ -294,7 +294,7 @@ def parse_retry_after(
         return max(seconds, 0.0)
     try:
         when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -322,7 +322,7 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
     body: Any
     try:
         body = json.loads(response.body) if response.body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = response.body.decode("utf-8", "replace")
     message = _message(body) or _phrase(response.status)
     status = response.status

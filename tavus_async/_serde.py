@@ -146,13 +146,16 @@ def loads(converter: JsonConverter, body: bytes, cls: type[T]) -> T:
     """Parse a JSON body into ``cls``.
 
     Raises:
-        ValueError: The body is not JSON, or does not fit ``cls``; the
-            message says where (cattrs' path, such as ``$.data[3].status``).
+        ValueError: The body is not JSON (or nests too deeply to read), or
+            does not fit ``cls``; the message says where (cattrs' path, such
+            as ``$.data[3].status``).
     """
     try:
         data = parse_json(body)
     except ValueError as exc:
         raise ValueError(f"the body is not JSON ({exc})") from exc
+    except RecursionError:
+        raise ValueError("the body nests too deeply to read") from None
     try:
         return converter.structure(data, cls)
     except Exception as exc:
