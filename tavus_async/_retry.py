@@ -13,10 +13,13 @@ The rules, as pure functions tested from tables:
   ``max_delay``), or exactly the server's ``Retry-After``. A ``Retry-After``
   longer than ``max_retry_after`` is not waited for: the error is raised.
 
-backoff drives the loop (tries, give-up rule); the wait generator computes
-each delay with :func:`compute_delay`. The first attempt is made directly, and
-only a failure enters backoff's loop (which takes it as its first try), so a
-call that succeeds at once pays nothing for the retry machinery.
+backoff drives the loop (tries, give-up rule); its ``on_backoff`` handler
+computes each delay with :func:`compute_delay` and waits it out itself
+(backoff's own wait is 0), through :meth:`Retrier._pause`, which the client
+overrides so that closing it ends the wait. The first attempt is made
+directly, and only a failure enters backoff's loop (which takes it as its
+first try), so a call that succeeds at once pays nothing for the retry
+machinery.
 
 In testing mode (:func:`set_testing`, exposed as
 ``tavus_async.testing.set_testing``) delays are computed, logged and recorded
@@ -25,10 +28,11 @@ but not slept.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -244,12 +248,14 @@ class Retrier:
             return retry_after is not None and retry_after > self.policy.max_retry_after
 
         decorate = backoff.on_exception(
-            self._waits,
+            backoff.constant,
             APIError,
             max_tries=lambda: self.policy.max_retries + 1,
             giveup=give_up,
+            on_backoff=self._before_retry,
             jitter=None,
             logger=None,
+            interval=0,  # the handler waits, so that a subclass may end the wait
         )
         return decorate(self._try)
 
@@ -260,33 +266,37 @@ class Retrier:
             raise failed  # attempt 1 ran in send(); backoff decides what follows
         return await self._attempt(request, call.attempt)
 
-    def _waits(self) -> Generator[float, Any, None]:
-        retry = 0
-        error = yield 0.0  # backoff primes the generator and drops this value
-        while True:
-            retry += 1
-            retry_after = getattr(error, "retry_after", None)
-            delay = compute_delay(self.policy, retry, retry_after, _random.random())
-            assert delay is not None, "give_up() refuses waits past max_retry_after"
-            event = RetryEvent(
-                method=error.method,
-                url=error.url,
-                attempt=retry,
-                delay=delay,
-                error=error,
-            )
-            for events in _captures:
-                events.append(event)
-            _log.info(
-                "retrying %s %s in %.3fs after attempt %d of %d failed: %s",
-                event.method,
-                event.url,
-                delay,
-                retry,
-                self.policy.max_retries + 1,
-                _summary(error),
-            )
-            error = yield 0.0 if _testing else delay
+    async def _before_retry(self, details: Mapping[str, Any]) -> None:
+        """Compute, record and log the wait before the next attempt, then wait."""
+        error: APIError = details["exception"]
+        retry: int = details["tries"]  # the attempt that just failed
+        retry_after = getattr(error, "retry_after", None)
+        delay = compute_delay(self.policy, retry, retry_after, _random.random())
+        assert delay is not None, "give_up() refuses waits past max_retry_after"
+        event = RetryEvent(
+            method=error.method,
+            url=error.url,
+            attempt=retry,
+            delay=delay,
+            error=error,
+        )
+        for events in _captures:
+            events.append(event)
+        _log.info(
+            "retrying %s %s in %.3fs after attempt %d of %d failed: %s",
+            event.method,
+            event.url,
+            delay,
+            retry,
+            self.policy.max_retries + 1,
+            _summary(error),
+        )
+        if not _testing:
+            await self._pause(delay)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before a retry; a subclass may end the wait early."""
+        await asyncio.sleep(seconds)
 
     async def send(self, request: Request) -> Response:
         """Send ``request``, retrying per the policy.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import functools
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Any, TypeVar
 
 import attrs
 from cattrs.preconf.json import JsonConverter
@@ -28,6 +31,13 @@ from tavus_async.session import (
 __all__ = ["ClientState", "TavusClient"]
 
 _log = logging.getLogger("tavus_async")
+
+_T = TypeVar("_T")
+
+_CLOSED = (
+    "this TavusClient is closed; create a new client (or keep the "
+    "`async with` block open while you use it)"
+)
 
 
 class ClientState(enum.Enum):
@@ -72,13 +82,12 @@ class _Core:
             if session is not None
             else None
         )
+        # Tasks in a wait before an attempt; True once aclose() interrupted one.
+        self.waiting: dict[asyncio.Task[Any], bool] = {}
 
     def open(self) -> AiohttpTransport:
         if self.state is ClientState.CLOSED:
-            raise ClientStateError(
-                "this TavusClient is closed; create a new client (or keep the "
-                "`async with` block open while you use it)"
-            )
+            raise ClientStateError(_CLOSED)
         if self.transport is None:
             # A session of its own, used by nothing else, carries the key and
             # the other fixed headers itself: aiohttp then merges none per request.
@@ -92,8 +101,33 @@ class _Core:
         self.state = ClientState.OPENED
         return self.transport
 
+    async def pause(self, wait: Callable[[], Awaitable[_T]]) -> _T:
+        """Await ``wait()``, a wait before an attempt, which closing the client ends.
+
+        :meth:`aclose` cancels the wait, and the cancellation becomes a
+        ``ClientStateError`` here (as ``asyncio.timeout`` turns its own into a
+        ``TimeoutError``); a cancellation of the caller stays one.
+        """
+        if self.state is ClientState.CLOSED:
+            raise ClientStateError(_CLOSED)
+        task = asyncio.current_task()
+        assert task is not None
+        cancelling = task.cancelling()
+        self.waiting[task] = False
+        try:
+            return await wait()
+        except asyncio.CancelledError:
+            if self.waiting[task] and task.uncancel() <= cancelling:
+                raise ClientStateError(_CLOSED) from None
+            raise
+        finally:
+            del self.waiting[task]
+
     async def aclose(self) -> None:
         self.state = ClientState.CLOSED
+        for task in [task for task, ended in self.waiting.items() if not ended]:
+            self.waiting[task] = True
+            task.cancel()
         if self.transport is not None:
             await self.transport.aclose()
 
@@ -121,10 +155,13 @@ class _Requester(Retrier):
     def converter(self) -> JsonConverter:
         return self._converter
 
+    async def _pause(self, seconds: float) -> None:
+        await self.core.pause(lambda: asyncio.sleep(seconds))
+
     async def _attempt(self, request: _http.Request, attempt: int) -> _http.Response:
         core = self.core
         transport = core.open()
-        if core.gate.may_wait and await core.gate.wait():
+        if core.gate.may_wait and await core.pause(core.gate.wait):
             transport = core.open()  # the client may have closed while this waited
         url = _http.url_for(core.base_url, request)
         debug = _log.isEnabledFor(logging.DEBUG)
@@ -333,7 +370,13 @@ class TavusClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client, and its session if the client made it. Idempotent."""
+        """Close the client, and its session if the client made it. Idempotent.
+
+        Calls still in progress end at once: one waiting to retry or paused
+        after a 429 raises :class:`ClientStateError`, as does one whose
+        request the closing cut off, unless it was a create that may have
+        reached Tavus (:class:`APIConnectionError`, ``may_have_succeeded``).
+        """
         await self._core.aclose()
 
     def __repr__(self) -> str:

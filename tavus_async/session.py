@@ -112,6 +112,10 @@ class AiohttpTransport:
         self.session = session
         self.owns_session = owns_session
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        # Answers whose body is being read: closing the session does not wake
+        # their readers (aiohttp drops the payload before the connection is
+        # lost), so aclose() ends those reads itself.
+        self._reading: set[aiohttp.ClientResponse] = set()
 
     async def send(
         self,
@@ -149,7 +153,11 @@ class AiohttpTransport:
                 timeout=aiohttp_timeout,
                 allow_redirects=False,
             ) as answer:
-                content = await answer.read()
+                self._reading.add(answer)
+                try:
+                    content = await answer.read()
+                finally:
+                    self._reading.discard(answer)
                 return Response(
                     status=answer.status, headers=answer.headers, body=content, url=url
                 )
@@ -163,8 +171,12 @@ class AiohttpTransport:
             raise _failure(APIConnectionError, exc, method, url, sent=True) from exc
 
     async def aclose(self) -> None:
-        """Close the session if this transport owns it."""
+        """Close the session if this transport owns it; reads in progress fail."""
         if self.owns_session and not self.session.closed:
+            for answer in self._reading:
+                answer.content.set_exception(
+                    aiohttp.ClientConnectionError("the client was closed")
+                )
             await self.session.close()
 
 

@@ -218,8 +218,8 @@ async def run_train(args: argparse.Namespace) -> int:
             raise
         finally:
             display.close()
+            await journal.aclose()  # first: writes still in flight land in rows()
             rows = journal.rows()
-            await journal.aclose()
             results = [*map(result_row, rows), *_invalid_results(manifest)]
             results.sort(key=lambda r: (r.line is None, r.line or 0))
             written = write_results(results_path, results)

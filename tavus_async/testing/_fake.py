@@ -192,10 +192,12 @@ class FakeTavus(StateControls):
 
         A connection the client closed leaves the count once the fake has
         noticed, a moment later: a leak check polls it for a short while
-        rather than reading it once.
+        rather than reading it once, even while a ``slow`` or ``truncate``
+        fault still holds the request's handler (aiohttp keeps such a
+        connection in its list until the handler returns).
         """
         server = self._runner.server if self._runner is not None else None
-        return 0 if server is None else len(server.connections)
+        return 0 if server is None else sum(h.connected for h in server.connections)
 
     # Callbacks
 

@@ -96,9 +96,14 @@ async def start_app(
     """
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
+    # Cancelled at its very end, loop.create_server() would leave its socket
+    # listening and unknown to the site: the start runs to its end, then the
+    # cleanup closes whatever it opened.
+    starting = asyncio.ensure_future(web.TCPSite(runner, host, port).start())
     try:
-        await web.TCPSite(runner, host, port).start()
+        await asyncio.shield(starting)
     except BaseException:
+        await asyncio.wait([starting])
         await runner.cleanup()
         raise
     bound_host, bound_port = runner.addresses[0][:2]
@@ -135,6 +140,7 @@ class CallbackServer:
         self._path = path
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     @property
     def url(self) -> str:
@@ -164,10 +170,20 @@ class CallbackServer:
         self._url = base_url + (self._path or "/")
 
     async def close(self) -> None:
-        """Stop serving; idempotent. The receiver stays open."""
-        runner, self._runner, self._url = self._runner, None, None
-        if runner is not None:
-            await runner.cleanup()
+        """Stop serving; idempotent. The receiver stays open.
+
+        Cancelling it does not stop the closing, which ends in the background
+        (requests in flight get up to a second); calling it again waits for it.
+        """
+        runner, self._url = self._runner, None
+        if runner is not None and self._closing is None:
+            self._closing = asyncio.ensure_future(runner.cleanup())
+            self._closing.add_done_callback(self._closed)
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
+
+    def _closed(self, _: asyncio.Future[None]) -> None:
+        self._runner = self._closing = None
 
     async def __aenter__(self) -> CallbackServer:
         """Start the server and return it."""

@@ -205,14 +205,21 @@ class CallbackReceiver:
         From now on :meth:`receive` answers 503. Handlers get up to
         ``grace`` seconds to finish; events still queued after that are
         logged at ERROR, one line each, and their handlers are cancelled.
+        Cancelling ``aclose`` cuts the grace short the same way.
         """
         self._closed = True
         tasks = set(self._tasks)
         if not tasks:
             return
-        _, late = await asyncio.wait(tasks, timeout=grace)
-        if not late:
-            return
+        try:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+        except asyncio.CancelledError:
+            await self._abandon(tasks)
+            raise
+        if late:
+            await self._abandon(late)
+
+    async def _abandon(self, late: set[asyncio.Task[None]]) -> None:
         for lane in self._lanes.values():
             for event in lane:
                 _log.error(

@@ -1,0 +1,186 @@
+"""The train job cancelled in-process at seeded random moments, then run to its end.
+
+The SIGKILL version (``tests/cli/test_train_resume.py``) kills a subprocess;
+this one cancels :func:`run_train` in the test's own loop, so it also checks
+what a cancelled job leaves behind: after each cancellation the journal is a
+sound SQLite file that reopens, every row is in a state it may be in, no
+replica was created twice, the results file lists every row as the journal
+has it, and no task, connection or aiohttp session is left (:mod:`tests._leaks`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tavus_async import TavusClient
+from tavus_async.cli import build_parser
+from tavus_async.cli._decisions import request_json
+from tavus_async.cli._journal import Journal, JournalEntry, JournalError, RowState
+from tavus_async.cli._manifest import read_manifest
+from tavus_async.cli._results import read_results
+from tavus_async.cli._train import run_train
+from tavus_async.testing import FakeTavus, Fault
+from tests._leaks import no_leaks
+
+
+ROWS = 30
+CANCELS = 5
+LOCK_POLLS = 200  # 2 s: a journal open cancelled midway drops its lock a moment later
+
+
+def write_manifest(path: Path) -> Path:
+    """A manifest of ROWS video rows; every tenth one fails its training."""
+    lines = ["replica_name,train_video_url"]
+    for n in range(1, ROWS + 1):
+        clip = "too-short" if n % 10 == 0 else "clip"
+        lines.append(f"row-{n:03d},https://example.com/{clip}-{n}.mp4")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def entries_of(manifest: Path) -> list[JournalEntry]:
+    """The journal entries run_train makes of ``manifest``."""
+    return [
+        JournalEntry(line=row.line, name=row.name, request=request_json(row.request))
+        for row in read_manifest(manifest).rows
+    ]
+
+
+async def reopened(journal_path: Path, entries: list[JournalEntry]) -> Journal:
+    """The journal opened again, once a cancelled open has dropped its lock."""
+    for _ in range(LOCK_POLLS):
+        try:
+            return await Journal.open(journal_path, entries)
+        except JournalError as exc:
+            if "another tavus-async job" not in str(exc):
+                raise
+        await asyncio.sleep(0.01)
+    pytest.fail(f"{journal_path} stayed locked after the job ended")
+
+
+async def user_replicas(fake: FakeTavus) -> Counter[str]:
+    """How many replicas of each name the fake holds, through a client of its own."""
+    async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
+        replicas = client.replicas.iter_all(replica_type="user")
+        return Counter([str(r.replica_name) async for r in replicas])
+
+
+async def check_job_state(
+    fake: FakeTavus, manifest: Path, *, ran: bool
+) -> Counter[RowState]:
+    """The journal, the fake and the results file agree after a (cancelled) run.
+
+    Returns:
+        How many rows are in each state.
+    """
+    journal_path = manifest.with_name(manifest.name + ".journal")
+    with contextlib.closing(sqlite3.connect(journal_path)) as db:
+        assert [("ok",)] == db.execute("PRAGMA integrity_check").fetchall()
+    journal = await reopened(journal_path, entries_of(manifest))
+    try:
+        rows = {row.name: row for row in journal.rows()}
+    finally:
+        await journal.aclose()
+    named = await user_replicas(fake)
+    assert {1} >= set(named.values()), named  # never a replica created twice
+    assert ROWS == len(rows)
+    for row in rows.values():
+        if row.state in (RowState.CREATED, RowState.FINISHED):
+            assert row.replica_id is not None
+            assert row.name == fake.replica(row.replica_id)["replica_name"]
+        else:
+            assert row.replica_id is None
+        if row.state is RowState.CREATING:
+            assert row.sent_at is not None
+            assert row.attempts >= 1
+        if row.state is RowState.PENDING and not row.attempts:
+            assert row.name not in named  # never sent, so never created
+        if row.state is RowState.FINISHED:
+            assert row.outcome is not None
+    if ran:  # the job had opened its journal: it wrote the results on its way out
+        results = read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
+        assert sorted(rows) == [str(r["replica_name"]) for r in results]
+        assert {name: row.replica_id for name, row in rows.items()} == {
+            str(r["replica_name"]): r["replica_id"] for r in results
+        }
+    return Counter(row.state for row in rows.values())
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_train_cancelled_at_random_moments_then_finished(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: int,
+) -> None:
+    """Five cancellations mid-job; the sixth run finishes with one create per row."""
+    rng = random.Random(seed)
+    fake.training_time, fake.training_spread = 0.3, 0.7
+    fake.mark_failing("too-short")
+    fake.inject_rate(Fault.slow(0.05), 0.5, method="POST", path="/v2/replicas")
+    fake.inject_rate(
+        Fault.truncate(pause=0.05), 0.1, method="POST", path="/v2/replicas"
+    )
+    manifest = write_manifest(tmp_path / "batch.csv")
+    args = build_parser().parse_args(
+        [
+            *("train", str(manifest), "--base-url", fake.url),
+            *("--api-key", fake.api_key, "--poll-interval", "0.2"),
+            *("--concurrency", "2", "--reconcile-after", "0.2", "--progress", "log"),
+        ]
+    )
+    cancelled, left_creating = 0, 0
+    for _ in range(CANCELS):
+        async with no_leaks(fake):
+            job = asyncio.create_task(run_train(args))
+            await asyncio.sleep(rng.uniform(0, 0.3))
+            job.cancel()
+            outcome = (await asyncio.gather(job, return_exceptions=True))[0]
+        assert outcome in (0, 1) or isinstance(outcome, asyncio.CancelledError)
+        cancelled += isinstance(outcome, asyncio.CancelledError)
+        err = capsys.readouterr().err
+        states = await check_job_state(fake, manifest, ran="results:" in err)
+        left_creating += states[RowState.CREATING]  # answers lost: looked up next run
+        assert ("interrupted:" in err) <= ("results:" in err)
+    async with no_leaks(fake):
+        code = await run_train(args)
+    await check_job_state(fake, manifest, ran=True)
+
+    assert 1 == code  # every tenth row fails its training on purpose
+    assert 1 <= cancelled
+    assert 1 <= left_creating
+    expected = Counter({f"row-{n:03d}": 1 for n in range(1, ROWS + 1)})
+    assert expected == await user_replicas(fake)
+    assert ROWS == fake.count("POST", "/v2/replicas")
+
+
+async def test_results_written_after_a_cancel_include_writes_in_flight(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cancelled as a create's answer arrives, the results still show its replica."""
+    manifest = write_manifest(tmp_path / "batch.csv")
+    args = build_parser().parse_args(
+        [
+            *("train", str(manifest), "--base-url", fake.url),
+            *("--api-key", fake.api_key, "--concurrency", "1", "--progress", "log"),
+        ]
+    )
+    async with no_leaks(fake):
+        job = asyncio.create_task(run_train(args))
+        # the job journals `created` right after this answer; the log has no event
+        while not any(r.method == "POST" and r.status for r in fake.requests):  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+    err = capsys.readouterr().err
+    assert "interrupted:" in err
+    states = await check_job_state(fake, manifest, ran=True)
+    assert 1 == states[RowState.CREATED]
