@@ -243,7 +243,8 @@ class TavusClient:
             (the default) sets no budget.
 
     Raises:
-        ValidationError: No API key, a bad base URL, timeout, retry setting or
+        ValidationError: No API key (or one holding a control or non-ASCII
+            character), a bad base URL, timeout, retry setting or
             ``requests_per_second``.
 
     Attributes:
@@ -272,6 +273,14 @@ class TavusClient:
                 "api_key",
                 "no API key: pass TavusClient(api_key=...) or set TAVUS_API_KEY",
             )
+        key = key.strip()
+        if not (key.isascii() and key.isprintable()):
+            raise ValidationError.single(
+                "api_key",
+                "holds a control character (such as a line break) or a non-ASCII "
+                "one, which cannot be sent in a header; check how the key was "
+                "copied (it is not shown here)",
+            )
         url = base_url or os.environ.get("TAVUS_BASE_URL") or _http.DEFAULT_BASE_URL
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
@@ -283,7 +292,7 @@ class TavusClient:
         timeout_ = _http.Timeout.of(timeout)
         gate = Gate(requests_per_second)
         core = _Core(
-            api_key=key.strip(),
+            api_key=key,
             base_url=_http.normalize_base_url(
                 url, allow_insecure_http=allow_insecure_http
             ),

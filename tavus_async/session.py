@@ -188,6 +188,26 @@ def _failure(
     *,
     sent: bool,
 ) -> APIConnectionError:
+    _redact_key(exc)
     reason = str(exc) or type(exc).__name__
     kind = "timed out" if cls is APITimeoutError else "connection failed"
     return cls(f"{kind}: {reason}", method=method, url=url, request_sent=sent)
+
+
+def _redact_key(exc: BaseException) -> None:
+    """Blank out the API key that an aiohttp error keeps with the request headers.
+
+    A ``ClientResponseError`` (a malformed answer, for one) holds the request
+    headers, ``x-api-key`` included, in ``request_info`` and ``args``, which its
+    ``repr`` shows; it becomes the ``__cause__`` of our error, where an error
+    tracker that records exceptions in full would show the key.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        info = exc.request_info
+        headers = info.headers.copy()
+        if "x-api-key" in headers:
+            headers["x-api-key"] = "<redacted>"
+        exc.request_info = aiohttp.RequestInfo(
+            info.url, info.method, type(info.headers)(headers), info.real_url
+        )
+        exc.args = (exc.request_info, *exc.args[1:])

@@ -11,6 +11,10 @@ from tavus_async import TavusClient
 from tavus_async.testing import FakeTavus, set_testing
 
 
+pytest_plugins = ["tests._key_hygiene"]
+"""Every test runs watched for the API key (see ``tests/_key_hygiene.py``)."""
+
+
 @pytest.fixture(autouse=True)
 def _no_retry_waits() -> Iterator[None]:
     """Every test runs in retry testing mode: retries happen, waits are skipped."""

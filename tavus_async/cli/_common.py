@@ -102,7 +102,7 @@ def make_client(args: argparse.Namespace, **options: Any) -> TavusClient:
 
 
 def _usage_message(exc: ValidationError) -> str:
-    if exc.field == "api_key":
+    if exc.field == "api_key" and exc.problems[0][1].startswith("no API key"):
         return "no API key: pass --api-key or set TAVUS_API_KEY"
     return flag_message(exc, _CONNECTION_FLAGS)
 
