@@ -308,9 +308,9 @@ class TavusClient:
     def _bind(self, requester: _Requester) -> None:
         self._requester = requester
         self._core = requester.core
-        self.replicas = ReplicasService(requester)
-        self.voices = VoicesService(requester)
-        self.conversations = ConversationsService(requester)
+        self.replicas: ReplicasService = ReplicasService(requester)
+        self.voices: VoicesService = VoicesService(requester)
+        self.conversations: ConversationsService = ConversationsService(requester)
 
     def with_options(
         self,

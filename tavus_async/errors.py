@@ -148,7 +148,7 @@ class APIError(TavusError):
         self.message = message
         self.method = method
         self.url = url
-        self.may_have_succeeded = False
+        self.may_have_succeeded: bool = False
 
     def __str__(self) -> str:
         return f"{self.message} ({self.method} {self.url})"
@@ -192,7 +192,7 @@ class DecodeError(APIError, ValueError):
     ) -> None:
         super().__init__(message, method=method, url=url)
         self.status_code = status_code
-        self.body = body[:2000]
+        self.body: bytes = body[:2000]
 
 
 class APIStatusError(APIError):

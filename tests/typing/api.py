@@ -1,63 +1,117 @@
-"""Typical calls, type-checked by mypy --strict from the user's side; never run."""
+"""Typical calls, type-checked from the user's side; never run.
+
+``mypy --strict`` and ``pyright`` (strict, tests/typing/pyrightconfig.json)
+both check this file. ``assert_type`` pins what the main calls return; each
+line ending in ``# type: ignore[code]`` is a call that must be rejected, and
+both checkers report an ignore that is no longer needed, so a wrong call that
+starts to type-check fails CI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, assert_never, assert_type
 
 import aiohttp
 from aiohttp import web
+from cattrs.preconf.json import JsonConverter
 
+import tavus_async
+import tavus_async.webhooks
 from tavus_async import (
+    APIConnectionError,
     APIError,
+    APIStatusError,
     APITimeoutError,
+    AuthenticationError,
     BadRequestError,
+    ClientState,
+    ClientStateError,
+    ConflictError,
     Conversation,
+    ConversationEvent,
+    ConversationPage,
+    ConversationProperties,
+    ConversationsService,
     ConversationStatus,
     CreateConversationRequest,
     CreatedReplica,
     CreateReplicaRequest,
+    DecodeError,
+    InternalServerError,
+    NotFoundError,
+    OpenStrEnum,
     OutcomeKind,
+    Page,
+    PermissionDeniedError,
+    RateLimitError,
+    RecordingStorage,
     Replica,
     ReplicaOutcome,
     ReplicaPage,
+    ReplicaProperties,
+    ReplicaSource,
+    ReplicasService,
     ReplicaStatus,
+    ReplicaType,
     ReplicaUpdate,
     ReplicaWatcher,
+    RetryEvent,
     RetryPolicy,
     TavusClient,
+    TavusError,
     Timeout,
+    TrainingProgress,
+    UnprocessableEntityError,
     ValidationError,
+    Voice,
     VoicePage,
+    VoicesService,
+    VoiceTag,
     WatchError,
     WatchEvent,
     WatchStats,
     WatchTimeoutError,
+    WebhookError,
     create_session,
+    make_converter,
 )
+from tavus_async.cli import build_parser, main
 from tavus_async.testing import (
     CallbackDelivery,
     FakeTavus,
     Fault,
-    RetryEvent,
+    RecordedRequest,
     TimelineStep,
     capture_retries,
+    free_port,
+    is_testing,
     set_testing,
 )
 from tavus_async.webhooks import (
     CallbackEvent,
+    CallbackHandler,
     CallbackReceiver,
     CallbackResponse,
     CallbackServer,
     ConversationCallback,
     ConversationShutdown,
+    JoinedProperties,
+    PerceptionAnalysis,
+    PerceptionProperties,
     ReceiverStats,
+    RecordingCopyFailed,
+    RecordingCopyFailedProperties,
+    RecordingProperties,
+    RecordingReady,
+    ReplicaJoined,
     ReplicaTrainingCallback,
+    ShutdownProperties,
     ShutdownReason,
+    TranscriptionProperties,
     TranscriptionReady,
     TranscriptTurn,
-    WebhookError,
     aiohttp_handler,
     callback_url_for,
     new_callback_secret,
@@ -66,81 +120,122 @@ from tavus_async.webhooks import (
 
 
 async def replicas(client: TavusClient) -> None:
-    created: CreatedReplica = await client.replicas.create(
-        CreateReplicaRequest(train_video_url="https://x/v.mp4", replica_name="Rio")
+    assert_type(client.replicas, ReplicasService)
+    created = await client.replicas.create(
+        CreateReplicaRequest(
+            train_video_url="https://x/v.mp4",
+            replica_name="Rio",
+            properties=ReplicaProperties(background_green_screen=True),
+        )
     )
-    replica: Replica = await client.replicas.get(created.replica_id, verbose=True)
+    assert_type(created, CreatedReplica)
+    replica = await client.replicas.get(created.replica_id, verbose=True)
+    assert_type(replica, Replica)
     status: ReplicaStatus = replica.status
-    done: bool = status.is_terminal and status.is_success
-    fraction: float | None = (
-        replica.training_progress.fraction if replica.training_progress else None
-    )
+    done: bool = status.is_terminal and status.is_success and status.is_known
+    progress = replica.training_progress
+    assert_type(progress, TrainingProgress | None)
+    fraction: float | None = progress.fraction if progress else None
+    parsed: TrainingProgress | None = TrainingProgress.parse("37/100")
     when: datetime | None = replica.created_at
-    page: ReplicaPage = await client.replicas.list(limit=50, page=1, replica_ids=["r1"])
+    kind: ReplicaType | None = replica.replica_type
+    page = await client.replicas.list(limit=50, page=1, replica_ids=["r1"])
+    assert_type(page, ReplicaPage)
+    assert_type(page, Page[Replica])
     total: int = page.total_count
     first: Replica = page.data[0]
-    async for item in client.replicas.iter_all(replica_type="user"):
-        name: str | None = item.replica_name
-    await client.replicas.rename(replica.replica_id, "New name")
+    names: list[str | None] = [
+        item.replica_name
+        async for item in client.replicas.iter_all(replica_type="user")
+    ]
+    assert_type(await client.replicas.rename(replica.replica_id, "New"), None)
     await client.replicas.delete(replica.replica_id, hard=True)
-    voices: VoicePage = await client.voices.list(search="anna", sort="desc")
-    del done, fraction, when, total, first, name, voices
+    voices = await client.voices.list(search="anna", sort="desc", limit=10)
+    assert_type(voices, VoicePage)
+    voice: Voice = voices.data[0]
+    tags: tuple[VoiceTag, ...] = voice.tags
+    all_voices: list[Voice] = [v async for v in client.voices.iter_all(tag="en")]
+    assert_type(client.voices, VoicesService)
+    by_image = CreateReplicaRequest.from_image("https://x/i.png", voice_name="anna")
+    assert_type(by_image, CreateReplicaRequest)
+    del done, fraction, parsed, when, kind, total, first, names, tags, all_voices
 
 
 async def conversations(client: TavusClient) -> None:
-    conversation: Conversation = await client.conversations.create(
-        CreateConversationRequest(replica_id="r1", conversation_name="Demo")
+    assert_type(client.conversations, ConversationsService)
+    conversation = await client.conversations.create(
+        CreateConversationRequest(
+            replica_id="r1",
+            conversation_name="Demo",
+            document_ids=["d1"],
+            properties=ConversationProperties(
+                max_call_duration=600,
+                recording_storage=RecordingStorage(provider="s3", bucket_name="b"),
+            ),
+        )
     )
+    assert_type(conversation, Conversation)
     conversation = await client.conversations.get(
         conversation.conversation_id, verbose=True
     )
-    events = conversation.events or ()
+    events: tuple[ConversationEvent, ...] = conversation.events or ()
     kinds: list[str] = [event.event_type for event in events]
     page = await client.conversations.list(status=ConversationStatus.ACTIVE)
-    async for item in client.conversations.iter_all(status="ended"):
-        ended: bool = item.status is ConversationStatus.ENDED
-    await client.conversations.end(conversation.conversation_id)
+    assert_type(page, ConversationPage)
+    ended: list[bool] = [
+        item.status is ConversationStatus.ENDED
+        async for item in client.conversations.iter_all(status="ended")
+    ]
+    assert_type(await client.conversations.end(conversation.conversation_id), None)
     await client.conversations.delete(conversation.conversation_id, hard=False)
-    del kinds, page, ended
+    del kinds, ended
 
 
 async def watching(client: TavusClient, fake: FakeTavus) -> None:
+    source: ReplicaSource = client
     watcher = ReplicaWatcher(
-        client,
+        source,
         poll_interval=30.0,
         max_concurrency=8,
         max_poll_interval=120.0,
         sleep=fake.sleep,
         clock=fake.clock,
     )
-    event: WatchEvent
-    async for event in watcher.watch(
+    stream = watcher.watch(
         ["r1"], until={ReplicaStatus.COMPLETED, "error"}, keep_open=True
-    ):
-        if isinstance(event, ReplicaUpdate):
-            previous: Replica | None = event.previous
-            status: ReplicaStatus = event.status
-            del previous, status
-        else:
-            outcome: ReplicaOutcome = event
-            kind: OutcomeKind = outcome.kind
-            message: str | None = outcome.error_message
-            del kind, message
+    )
+    assert_type(stream, AsyncGenerator[ReplicaUpdate | ReplicaOutcome, None])
+    async for event in stream:
+        assert_type(event, WatchEvent)
+        match event:
+            case ReplicaUpdate():
+                previous: Replica | None = event.previous
+                status: ReplicaStatus = event.status
+                source_of: Literal["poll", "notify"] = event.source
+                del previous, status, source_of
+            case ReplicaOutcome():
+                kind: OutcomeKind = event.kind
+                message: str | None = event.error_message
+                ok: bool = event.ok
+                del kind, message, ok
+            case _:
+                assert_never(event)
     added: int = watcher.add(["r2"], timeout=3600.0)
     watcher.done_adding()
     settled: bool = watcher.notify("r1", "ready", error_message=None)
     try:
-        outcomes: dict[str, ReplicaOutcome] = await watcher.wait(
+        outcomes = await watcher.wait(
             ["r1"], timeout=6 * 3600, replica_timeout=3600, raise_on_error=True
         )
-        del outcomes
+        assert_type(outcomes, dict[str, ReplicaOutcome])
     except WatchTimeoutError as timed_out:
         late: ReplicaOutcome = timed_out.failures["r1"]
         del late
     except WatchError as error:
-        every: ReplicaOutcome = error.outcomes["r1"]
+        every: Mapping[str, ReplicaOutcome] = error.outcomes
         del every
-    stats: WatchStats = watcher.stats
+    stats = watcher.stats
+    assert_type(stats, WatchStats)
     requests: int = stats.requests
     del added, settled, requests
 
@@ -149,54 +244,118 @@ async def lifecycle() -> None:
     async with TavusClient(
         api_key="k", timeout=Timeout(total=30, connect=5, read=20), max_retries=3
     ) as client:
+        assert_type(client, TavusClient)
         once = client.with_options(max_retries=0, timeout=10)
+        assert_type(once, TavusClient)
         await replicas(once)
+        state: ClientState = client.state
+        closed: bool = client.is_closed
+        base: str = client.base_url
+        converter: JsonConverter = client.converter
+        del state, closed, base, converter
     session: aiohttp.ClientSession = create_session(limit=20)
     shared = TavusClient(
-        api_key="k", session=session, retry_policy=RetryPolicy(max_delay=2.0)
+        api_key="k",
+        session=session,
+        retry_policy=RetryPolicy(max_delay=2.0),
+        allow_insecure_http=True,
+        requests_per_second=5.0,
+        converter=make_converter(),
     )
     try:
         await conversations(shared)
     except BadRequestError as error:
         code: int = error.status_code
         del code
+    except (RateLimitError, InternalServerError) as error:
+        wait: float | None = error.retry_after
+        headers: Mapping[str, str] = error.headers
+        del wait, headers
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as error:
+        request_id: str | None = error.request_id
+        del request_id
+    except (ConflictError, UnprocessableEntityError, APIStatusError) as error:
+        body: Any = error.body
+        del body
     except APITimeoutError as error:
         maybe: bool = error.may_have_succeeded
-        del maybe
-    except APIError:
-        pass
+        sent: bool = error.request_sent
+        del maybe, sent
+    except APIConnectionError as error:
+        where: str = f"{error.method} {error.url}"
+        del where
+    except DecodeError as error:
+        raw: bytes = error.body
+        del raw
+    except APIError as error:
+        text: str = error.message
+        del text
     except ValidationError as error:
         field: str = error.field
-        del field
+        problems: tuple[tuple[str, str], ...] = error.problems
+        del field, problems
+    except ClientStateError:
+        pass
     finally:
         await shared.aclose()
         await session.close()
 
 
+def errors() -> None:
+    """The error tree inherits the matching built-ins."""
+    value: ValueError = ValidationError.single("api_key", "missing")
+    also: ValueError = WebhookError("not JSON", field=None)
+    timeout: TimeoutError = APITimeoutError(
+        "timed out", method="GET", url="u", request_sent=True
+    )
+    connection: ConnectionError = APIConnectionError(
+        "reset", method="GET", url="u", request_sent=False
+    )
+    state: RuntimeError = ClientStateError("closed")
+    root: TavusError = WatchTimeoutError("late", {})
+    same: type[WebhookError] = tavus_async.webhooks.WebhookError
+    del value, also, timeout, connection, state, root, same
+
+
 async def testing_kit() -> None:
     set_testing(True)
-    async with FakeTavus(training_time=2.0) as fake:
+    testing: bool = is_testing()
+    port: int = free_port()
+    async with FakeTavus(training_time=2.0, seed=1, port=port) as fake:
+        assert_type(fake, FakeTavus)
         fake.inject(Fault.http(429, retry_after=1), times=2, path="/v2/replicas")
+        fake.inject_rate(Fault.drop(), 0.1, method="GET")
+        fake.inject(Fault.slow(0.5))
+        fake.inject(Fault.garbage(status=502, after=True))
         fake.mark_failing("bad")
         with capture_retries() as retries:
+            assert_type(retries, list[RetryEvent])
             async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
                 await replicas(client)
         waits: list[float] = [event.delay for event in retries]
-        first: RetryEvent = retries[0]
+        failure: APIError = retries[0].error
         count: int = fake.count("POST", "/v2/replicas")
-        del waits, first, count
+        logged: list[RecordedRequest] = fake.requests
+        header: str = logged[0].headers["x-api-key"]
+        fake.reset_log()
+        fake.clear_faults()
         steps = [
             TimelineStep(after=0, status="queued"),
             TimelineStep(after=60.5, status="completed", progress=100),
         ]
         replica_id: str = fake.add_replica(status="started", timeline=steps)
         fake.set_timeline(replica_id, (TimelineStep(after=1, status="error"),))
+        fake.add_voice("zoe", tags=["en"])
+        state: dict[str, Any] = fake.replica(replica_id)
+        fake.finish_training(replica_id)
         fake.hide_from_list(replica_id)
         fake.show_in_list(replica_id)
         fake.ignore_list_filter = not fake.ignore_list_filter
+        fake.training_time = 3.0
+        fake.advance(10)
         await fake.sleep(3600)
         now: float = fake.clock()
-        del now
+        del testing, waits, failure, count, header, state, now
 
 
 async def on_callback(event: CallbackEvent) -> None:
@@ -206,45 +365,137 @@ async def on_callback(event: CallbackEvent) -> None:
             status: ReplicaStatus = event.status
             del succeeded, status
         case TranscriptionReady():
-            turns: tuple[TranscriptTurn, ...] = event.properties.transcript
+            properties: TranscriptionProperties = event.properties
+            turns: tuple[TranscriptTurn, ...] = properties.transcript
             seconds: float | None = turns[0].seconds_from_start
             del seconds
         case ConversationShutdown():
-            reason: ShutdownReason | None = event.properties.shutdown_reason
+            shutdown: ShutdownProperties = event.properties
+            reason: ShutdownReason | None = shutdown.shutdown_reason
             del reason
+        case ReplicaJoined():
+            joined: JoinedProperties = event.properties
+            del joined
+        case RecordingReady():
+            recording: RecordingProperties = event.properties
+            uri: str | None = recording.storage_uri
+            del uri
+        case RecordingCopyFailed():
+            failed: RecordingCopyFailedProperties = event.properties
+            code: str | None = failed.error_code
+            del code
+        case PerceptionAnalysis():
+            perception: PerceptionProperties = event.properties
+            analysis: str = perception.analysis
+            del analysis
         case ConversationCallback():
             kind: str | None = event.event_type
             raw: Mapping[str, Any] = event.raw
             del kind, raw
+        case _:
+            assert_never(event)
+
+
+def sync_handler(event: CallbackEvent) -> None:
+    del event
 
 
 async def webhooks(client: TavusClient, watcher: ReplicaWatcher) -> None:
     secret: str = new_callback_secret()
     url: str = callback_url_for("https://example.com/tavus", secret=secret)
     request = CreateReplicaRequest.from_video("https://e.com/v.mp4", callback_url=url)
-    del request
+    assert_type(request, CreateReplicaRequest)
+    handlers: list[CallbackHandler] = [on_callback, sync_handler]
     receiver = CallbackReceiver(
-        on_callback, secret=[secret], watcher=watcher, verify_with=client
+        handlers[0], secret=[secret], watcher=watcher, verify_with=client
     )
     app = web.Application()
     app.router.add_post("/tavus", aiohttp_handler(receiver))
-    answer: CallbackResponse = await receiver.receive(
+    answer = await receiver.receive(
         b"{}", content_type="application/json", query={"tavus_token": secret}
     )
+    assert_type(answer, CallbackResponse)
     event: CallbackEvent | None = answer.event
-    stats: ReceiverStats = receiver.stats
-    del event, stats
+    accepted: bool = answer.accepted
+    stats = receiver.stats
+    assert_type(stats, ReceiverStats)
+    parsed = parse_callback({"replica_id": "r1", "status": "ready"})
+    assert_type(parsed, ReplicaTrainingCallback | ConversationCallback)
     try:
         parse_callback(b"{}")
     except WebhookError as exc:
         where: str | None = exc.field
         del where
     async with CallbackServer(receiver, port=0, path=None) as server:
+        assert_type(server, CallbackServer)
         local: str = server.url
         del local
-    await receiver.aclose(grace=1.0)
+    async with receiver:
+        await receiver.aclose(grace=1.0)
     async with FakeTavus() as fake:
         fake.pal_events = True
         fake.callbacks_enabled = False
-        deliveries: list[CallbackDelivery] = await fake.wait_callbacks(0)
-        del deliveries
+        deliveries = await fake.wait_callbacks(0)
+        assert_type(deliveries, list[CallbackDelivery])
+        payload: dict[str, Any] = deliveries[0].payload
+        del payload
+    del event, accepted
+
+
+def command_line() -> None:
+    code: int = main(["voices", "list"])
+    parser = build_parser()
+    version: str = tavus_async.__version__
+    del code, parser, version
+
+
+class LoudStatus(OpenStrEnum):
+    """A user's own open enum: unknown values parse instead of raising."""
+
+    LOUD = "loud"
+
+
+def open_enums() -> None:
+    known = LoudStatus("LOUD")
+    assert_type(known, LoudStatus)
+    unknown: bool = ReplicaStatus("training-v2").is_known
+    reason = ShutdownReason("internal error")
+    assert_type(reason, ShutdownReason)
+    del unknown
+
+
+async def pages(pages: AsyncIterator[Page[Voice]]) -> None:
+    async for page in pages:
+        assert_type(page.data, tuple[Voice, ...])
+        limit: int | None = page.limit
+        del limit
+
+
+# Calls that must be rejected. Each ignore is needed: both checkers report an
+# unneeded one, so a wrong call that starts to type-check fails CI.
+
+
+async def rejected(
+    client: TavusClient, replica: Replica, event: CallbackEvent, fake: FakeTavus
+) -> None:
+    TavusClient("k", "https://tavusapi.com")  # type: ignore[call-arg]
+    TavusClient(api_key=b"k")  # type: ignore[arg-type]
+    client.with_options(retries=1)  # type: ignore[call-arg]
+    await client.replicas.get(42)  # type: ignore[arg-type]
+    await client.replicas.create(CreateConversationRequest())  # type: ignore[arg-type]
+    await client.voices.list(sort="up")  # type: ignore[arg-type]
+    await client.replicas.list(replica_type="team")  # type: ignore[arg-type]
+    page: ReplicaPage = client.replicas.list()  # type: ignore[assignment]
+    replica.status = ReplicaStatus.ERROR  # type: ignore[misc]
+    replica.replica_name.upper()  # type: ignore[union-attr]
+    properties = event.properties  # type: ignore[union-attr]
+    CreateReplicaRequest(train_video_url=1)  # type: ignore[arg-type]
+    CreateReplicaRequest("https://x/v.mp4")  # type: ignore[call-arg]
+    Timeout(total="5")  # type: ignore[arg-type]
+    RetryPolicy(max_retries=1.5)  # type: ignore[arg-type]
+    ReplicaWatcher(object())  # type: ignore[arg-type]
+    parse_callback(123)  # type: ignore[arg-type]
+    CallbackReceiver(on_callback, secret=1)  # type: ignore[arg-type]
+    Fault.http("429")  # type: ignore[arg-type]
+    fake.inject(Fault.drop, times=1)  # type: ignore[arg-type]
+    del page, properties
