@@ -67,6 +67,7 @@ from tavus_async.webhooks import (
     parse_callback,
 )
 from tests._key_hygiene import LeakWatch, watching
+from tests.test_client import serve
 
 
 KEY = "tvs-canary-7f3a9c1e5b"
@@ -115,22 +116,6 @@ def caught(watch: LeakWatch, cls: type[E]) -> Iterator[pytest.ExceptionInfo[E]]:
     with pytest.raises(cls) as info:
         yield info
     watch.add_exception(cls.__name__, info.value)
-
-
-@contextlib.asynccontextmanager
-async def serve(*routes: web.RouteDef) -> AsyncIterator[str]:
-    """A bare aiohttp app on an ephemeral loopback port."""
-    app = web.Application()
-    app.add_routes(routes)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 @contextlib.asynccontextmanager
