@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import math
 import os
@@ -45,7 +44,7 @@ import random
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ from tavus_async.cli import build_parser
 from tavus_async.cli._results import read_results
 from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault, capture_retries, set_testing
+from tests._leaks import no_leaks
 
 
 ROWS = int(os.environ.get("TAVUS_SOAK_ROWS", "2000"))
@@ -137,34 +137,6 @@ async def bursts_of_429(fake: FakeTavus, rng: random.Random) -> None:
             await asyncio.sleep(0.1)
 
 
-@contextlib.contextmanager
-def loop_errors() -> Iterator[list[dict[str, Any]]]:
-    """Record what reaches the event loop's exception handler (unclosed sessions)."""
-    loop = asyncio.get_running_loop()
-    seen: list[dict[str, Any]] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, context: seen.append(context))
-    try:
-        yield seen
-    finally:
-        loop.set_exception_handler(previous)
-
-
-async def check_nothing_left(
-    fake: FakeTavus, before: set[asyncio.Task[Any]], errors: list[dict[str, Any]]
-) -> None:
-    """No new task, no open connection, no unclosed session after a run."""
-    for _ in range(200):
-        left = asyncio.all_tasks() - before
-        if not left and fake.open_connections == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert set() == {t.get_coro() for t in asyncio.all_tasks() - before}
-    assert 0 == fake.open_connections
-    gc.collect()
-    assert [] == [context.get("message") for context in errors]
-
-
 def check_journal(path: Path) -> None:
     """The journal file is a sound SQLite database."""
     with contextlib.closing(sqlite3.connect(path)) as db:
@@ -211,12 +183,11 @@ async def test_train_job_survives_every_fault_and_restart(tmp_path: Path) -> Non
         for fault, rate in FAULTS:
             fake.inject_rate(fault, rate)
         bursts = asyncio.create_task(bursts_of_429(fake, rng))
-        with capture_retries() as retries, loop_errors() as errors:
-            before = asyncio.all_tasks()
+        with capture_retries() as retries:
             for n in range(CANCELS + FINISHING_RUNS):
                 cancel_after = rng.uniform(0.2, 4.0) if n < CANCELS else None
-                await runs.run(train(fake, manifest), cancel_after)
-                await check_nothing_left(fake, before, errors)
+                async with no_leaks(fake):
+                    await runs.run(train(fake, manifest), cancel_after)
                 check_journal(journal)
                 results = read_results(tmp_path / "soak.results.csv")
                 if cancel_after is None and all(r["outcome"] for r in results):
