@@ -10,7 +10,6 @@ depend on: send with retries, return a checked response).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -38,6 +37,7 @@ from tavus_async.errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from tavus_async.types import _validate as v
 from tavus_async.types._validate import require_positive
 
 
@@ -242,7 +242,7 @@ def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     if (
         parts.scheme == "http"
         and not allow_insecure_http
-        and not _is_loopback(parts.hostname)
+        and not v.is_loopback(parts.hostname)
     ):
         raise ValidationError.single(
             "base_url",
@@ -251,15 +251,6 @@ def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
         )
     base = f"{parts.scheme}://{parts.netloc}{parts.path}"
     return base if base.endswith("/") else base + "/"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def build_headers(api_key: str, user_agent: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Iterable
 from typing import cast
@@ -32,6 +33,21 @@ def check_url(problems: Problems, field: str, value: object) -> None:
                 f"'https://example.com/path', got {value!r}",
             )
         )
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` (and names under it) and loopback addresses.
+
+    Such as ``127.0.0.1``, ``::1``, ``LOCALHOST`` and ``api.localhost``:
+    plain http to them never leaves the machine.
+    """
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def check_text(problems: Problems, field: str, value: object) -> None:

@@ -7,7 +7,6 @@ the URL Tavus posts to, compared in constant time when a callback arrives.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,6 @@ __all__ = [
     "TOKEN_PARAMETER",
     "callback_url_for",
     "check_secrets",
-    "is_loopback",
     "new_callback_secret",
     "token_matches",
 ]
@@ -56,16 +54,6 @@ def check_secrets(field: str, value: str | Iterable[str]) -> tuple[str, ...]:
                 "make one with tavus_async.webhooks.new_callback_secret()",
             )
     return cast("tuple[str, ...]", values)
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses such as 127.0.0.1 and ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def callback_url_for(base_url: str, *, secret: str, allow_http: bool = False) -> str:
@@ -105,7 +93,7 @@ def callback_url_for(base_url: str, *, secret: str, allow_http: bool = False) ->
     if (
         parts.scheme == "http"
         and not allow_http
-        and not is_loopback(parts.hostname or "")
+        and not v.is_loopback(parts.hostname or "")
     ):
         raise ValidationError.single(
             "base_url",

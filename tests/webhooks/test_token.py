@@ -9,11 +9,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tavus_async.errors import ValidationError
+from tavus_async.types._validate import is_loopback
 from tavus_async.webhooks import callback_url_for, new_callback_secret
 from tavus_async.webhooks._token import (
     TOKEN_PARAMETER,
     check_secrets,
-    is_loopback,
     token_matches,
 )
 
@@ -233,6 +233,8 @@ def test_token_matches(query: Any, expected: tuple[str, ...], matches: bool) -> 
     [
         ("localhost", True),
         ("LOCALHOST", True),
+        ("api.localhost", True),
+        ("localhost.", True),
         ("127.0.0.1", True),
         ("127.255.255.254", True),
         ("::1", True),
@@ -249,4 +251,5 @@ def test_token_matches(query: Any, expected: tuple[str, ...], matches: bool) -> 
     ],
 )
 def test_is_loopback(host: str, expected: bool) -> None:
+    """The one loopback rule the base URL and the callback URL checks share."""
     assert expected is is_loopback(host)
