@@ -39,7 +39,11 @@ __all__ = [
 SECRET_VARIABLE = "TAVUS_CALLBACK_SECRET"  # noqa: S105 (a variable name)
 """The environment variable holding the callback secret, if the user sets one."""
 
-_FLAGS = {"base_url": "--callback-base-url", "secret": SECRET_VARIABLE}
+_FLAGS = {
+    "allow_http": "--allow-http-callback",
+    "base_url": "--callback-base-url",
+    "secret": SECRET_VARIABLE,
+}
 
 
 @frozen(kw_only=True)
@@ -60,7 +64,7 @@ class CallbackSettings:
 
 
 def add_callback_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--callback-base-url`` and ``--listen`` to ``parser``."""
+    """Add ``--callback-base-url``, ``--allow-http-callback`` and ``--listen``."""
     group = parser.add_argument_group(
         "training callbacks (optional: replicas settle when Tavus calls back; "
         "polling remains the fallback)"
@@ -72,6 +76,12 @@ def add_callback_arguments(parser: argparse.ArgumentParser) -> None:
         "proxy); each new replica's callback_url is this plus a secret token "
         f"(${SECRET_VARIABLE}, else a new one per run). Rows with their own "
         "callback_url keep it",
+    )
+    group.add_argument(
+        "--allow-http-callback",
+        action="store_true",
+        help="accept a plain-http --callback-base-url to a host that is not "
+        "loopback (the callback token then crosses the network in clear text)",
     )
     group.add_argument(
         "--listen",
@@ -125,7 +135,9 @@ def callback_settings(
         raise UsageError(f"--listen: {exc}") from None
     secret = environ.get(SECRET_VARIABLE) or new_callback_secret()
     try:
-        callback_url = callback_url_for(base_url, secret=secret)
+        callback_url = callback_url_for(
+            base_url, secret=secret, allow_http=args.allow_http_callback
+        )
     except ValidationError as exc:
         raise UsageError(flag_message(exc, _FLAGS)) from None
     return CallbackSettings(

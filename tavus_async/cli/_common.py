@@ -35,10 +35,13 @@ _CALL = re.compile(r"\bclient\.(\w+)\.(\w+)\(\)")
 _COMMAND = r"tavus-async \1 \2"
 
 _CONNECTION_FLAGS = {
+    "allow_insecure_http": "--allow-insecure-http",
     "api_key": "--api-key",
     "base_url": "--base-url",
     "timeout": "--request-timeout",
 }
+_ON = re.compile(r"(--[a-z][a-z-]*)=True\b")
+_SWITCH = r"\1"
 
 EXIT_OK = 0
 """Everything asked for was done (every replica completed)."""
@@ -58,7 +61,8 @@ class UsageError(Exception):
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--api-key``, ``--base-url`` and ``--request-timeout`` to ``parser``."""
+    """Add ``--api-key``, ``--base-url``, ``--request-timeout`` and
+    ``--allow-insecure-http`` to ``parser``."""
     group = parser.add_argument_group("connection")
     group.add_argument(
         "--api-key",
@@ -78,13 +82,20 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         default=60.0,
         help="time limit of each request (default: 60)",
     )
+    group.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept a plain-http --base-url to a host that is not loopback "
+        "(the API key then crosses the network in clear text)",
+    )
 
 
 def make_client(args: argparse.Namespace, **options: Any) -> TavusClient:
     """Build a client from the connection options in ``args``.
 
     Args:
-        args: Parsed arguments holding ``api_key``, ``base_url`` and ``timeout``.
+        args: Parsed arguments holding ``api_key``, ``base_url``, ``timeout``
+            and ``allow_insecure_http``.
         **options: Further :class:`~tavus_async.TavusClient` keywords.
 
     Raises:
@@ -95,6 +106,7 @@ def make_client(args: argparse.Namespace, **options: Any) -> TavusClient:
             api_key=args.api_key,
             base_url=args.base_url,
             timeout=args.timeout,
+            allow_insecure_http=args.allow_insecure_http,
             **options,
         )
     except ValidationError as exc:
@@ -118,8 +130,9 @@ def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
 
     Returns:
         ``"--flag: message"`` for each problem, joined by ``"; "``. Field names
-        inside the messages become flags too, and ``client.voices.list()``
-        becomes ``tavus-async voices list``.
+        inside the messages become flags too (``allow_x=True`` becomes
+        ``--allow-x``), and ``client.voices.list()`` becomes
+        ``tavus-async voices list``.
     """
     named = {field: flag for field, flag in flags.items() if "_" in field}
     words = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
@@ -127,7 +140,8 @@ def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
     for field, message in exc.problems:
         flag = flags.get(field) or flags.get(field.rsplit(".", 1)[-1], field)
         text = words.sub(lambda m: named[m.group(1)], message) if named else message
-        parts.append(f"{flag}: {_CALL.sub(_COMMAND, text)}")
+        text = _ON.sub(_SWITCH, _CALL.sub(_COMMAND, text))
+        parts.append(f"{flag}: {text}")
     return "; ".join(parts)
 
 

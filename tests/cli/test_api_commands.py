@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tavus_async import CreateConversationRequest, TavusClient, ValidationError
-from tavus_async.cli import main
+from tavus_async.cli import build_parser, main
 from tavus_async.cli._api_commands import comma_list
-from tavus_async.cli._common import flag_message
+from tavus_async.cli._common import flag_message, make_client
 from tavus_async.testing import FakeTavus
 
 
@@ -558,3 +558,25 @@ async def test_python_dash_m_runs_the_command_line(fake: FakeTavus) -> None:
     assert 0 == process.returncode, err.decode()
     voices = [json.loads(line)["voice_name"] for line in out.decode().splitlines()]
     assert ["anna", "ben"] == voices
+
+
+def test_plain_http_to_a_remote_host_names_the_opt_in_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The refusal names --allow-insecure-http, not the library's keyword."""
+    argv = ["voices", "list", "--base-url", "http://example.com", "--api-key", "k"]
+    code = _main(argv)
+    err = capsys.readouterr().err
+    assert 2 == code
+    assert "use https, or pass --allow-insecure-http if you really mean it" in err
+    assert "allow_insecure_http" not in err
+
+
+async def test_allow_insecure_http_reaches_the_client() -> None:
+    """With the flag, a plain-http base URL to a remote host is accepted."""
+    url = "http://example.com:8080"
+    args = build_parser().parse_args(
+        ["voices", "list", "--base-url", url, "--api-key", "k", "--allow-insecure-http"]
+    )
+    async with make_client(args) as client:
+        assert f"{url}/" == client.base_url

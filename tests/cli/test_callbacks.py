@@ -48,9 +48,13 @@ def test_bad_listen_addresses_say_what_is_expected(text: str) -> None:
         parse_listen(text)
 
 
-def options(base_url: str | None, listen: str | None) -> argparse.Namespace:
-    """The two callback options as the parser leaves them."""
-    return argparse.Namespace(callback_base_url=base_url, listen=listen)
+def options(
+    base_url: str | None, listen: str | None, *, allow_http: bool = False
+) -> argparse.Namespace:
+    """The callback options as the parser leaves them."""
+    return argparse.Namespace(
+        callback_base_url=base_url, listen=listen, allow_http_callback=allow_http
+    )
 
 
 def test_no_callback_options_mean_no_callbacks() -> None:
@@ -94,7 +98,7 @@ def test_without_the_variable_each_run_has_a_new_secret() -> None:
             "http://example.com/hooks",
             "127.0.0.1:8080",
             {},
-            "--callback-base-url: must use https",
+            r"--callback-base-url: must use https.*\(pass --allow-http-callback to",
         ),
         ("example.com/hooks", "127.0.0.1:8080", {}, "--callback-base-url: must be"),
         (
@@ -119,6 +123,17 @@ def test_plain_http_to_loopback_is_allowed_for_local_receivers() -> None:
 
     assert settings is not None
     assert f"http://127.0.0.1:9000/cb?tavus_token={SECRET}" == settings.callback_url
+
+
+def test_plain_http_to_a_remote_receiver_needs_the_opt_in_flag() -> None:
+    """--allow-http-callback accepts what the error message names it for."""
+    settings = callback_settings(
+        options("http://example.com/cb", "127.0.0.1:9000", allow_http=True),
+        {SECRET_VARIABLE: SECRET},
+    )
+
+    assert settings is not None
+    assert f"http://example.com/cb?tavus_token={SECRET}" == settings.callback_url
 
 
 VIDEO = "https://example.com/clip.mp4"
