@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from tavus_async import _http, _serde
@@ -77,7 +77,7 @@ async def create(
 
 async def paginate(
     fetch: Callable[[int], Awaitable[Page[T]]], page_size: int
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Yield every item of every page, fetching page after page from 1.
 
     Stops at an empty or short page, once ``total_count`` items came, or when

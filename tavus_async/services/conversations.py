@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Literal
 
 from tavus_async import _http
@@ -99,7 +99,7 @@ class ConversationsService:
 
     async def iter_all(
         self, *, page_size: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
-    ) -> AsyncIterator[Conversation]:
+    ) -> AsyncGenerator[Conversation, None]:
         """Yield every conversation (optionally of one status), page by page.
 
         Raises:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import Literal
 
 from tavus_async import _http, _serde
@@ -132,7 +132,7 @@ class ReplicasService:
         replica_type: ReplicaType | Literal["user", "system"] | None = None,
         replica_ids: Iterable[str] | None = None,
         model_name: str | None = None,
-    ) -> AsyncIterator[Replica]:
+    ) -> AsyncGenerator[Replica, None]:
         """Yield every replica matching the filters, fetching pages as needed.
 
         Args:
@@ -238,7 +238,7 @@ class VoicesService:
         page_size: int = _MAX_VOICE_LIMIT,
         search: str | None = None,
         tag: str | None = None,
-    ) -> AsyncIterator[Voice]:
+    ) -> AsyncGenerator[Voice, None]:
         """Yield every voice matching ``search`` and ``tag``.
 
         Raises:

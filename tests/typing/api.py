@@ -10,6 +10,7 @@ starts to type-check fails CI.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from datetime import datetime
 from typing import Any, Literal, assert_never, assert_type
 
@@ -148,6 +149,10 @@ async def replicas(client: TavusClient) -> None:
         item.replica_name
         async for item in client.replicas.iter_all(replica_type="user")
     ]
+    async with aclosing(client.replicas.iter_all(page_size=10)) as pages:
+        async for item in pages:  # leaving early closes the iteration at once
+            assert_type(item, Replica)
+            break
     assert_type(await client.replicas.rename(replica.replica_id, "New"), None)
     await client.replicas.delete(replica.replica_id, hard=True)
     voices = await client.voices.list(search="anna", sort="desc", limit=10)
