@@ -16,7 +16,7 @@ What it proves:
 - after each run, cancelled or not: no task is left, the fake sees no open
   connection, nothing reports an unclosed session, and the journal passes
   SQLite's integrity check;
-- the stated bounds below hold for creates sent, retries and requests.
+- the stated bounds below hold for creates sent, retries and status polls.
 
 Bounds, each from how the job works rather than from a measured figure:
 
