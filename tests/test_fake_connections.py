@@ -9,6 +9,7 @@ import pytest
 
 from tavus_async import APIConnectionError, CreateReplicaRequest, TavusClient
 from tavus_async.testing import FakeTavus, Fault
+from tests.test_cancellation_webhooks import refused
 
 
 async def settled_connections(fake: FakeTavus, expected: int) -> int:
@@ -99,3 +100,18 @@ async def test_open_connections_is_zero_when_stopped() -> None:
     """A fake that is not running has no connections."""
     fake = FakeTavus()
     assert 0 == fake.open_connections
+
+
+async def test_a_cancelled_close_still_closes() -> None:
+    """close() cancelled at any step still stops serving; close() again waits."""
+    for steps in range(8):
+        fake = FakeTavus()
+        await fake.start()
+        port = int(fake.url.rsplit(":", 1)[1])
+        closing = asyncio.create_task(fake.close())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        closing.cancel()
+        await asyncio.gather(closing, return_exceptions=True)
+        await fake.close()
+        assert await refused(port), f"still listening after {steps} steps"

@@ -39,7 +39,7 @@ from tavus_async.testing._faults import (
     render_fault,
 )
 from tavus_async.testing._handlers import add_routes
-from tavus_async.webhooks._aiohttp import start_app
+from tavus_async.webhooks._aiohttp import ShieldedClose, start_app
 
 
 __all__ = ["FakeTavus"]
@@ -132,6 +132,7 @@ class FakeTavus(StateControls):
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._closing = asyncio.Event()
+        self._stopping = ShieldedClose()
 
     # Lifecycle
 
@@ -151,14 +152,19 @@ class FakeTavus(StateControls):
 
         Requests waiting in a ``slow`` fault have their connection dropped.
         Callback POSTs in flight are cancelled and callbacks not yet sent are
-        dropped, so a hanging receiver does not hold the fake up.
+        dropped, so a hanging receiver does not hold the fake up. Cancelling
+        it does not stop the closing; calling it again waits for it.
         """
-        runner, self._runner, self._url = self._runner, None, None
+        await self._stopping.run(self._stop)
+
+    async def _stop(self) -> None:
+        runner, self._url = self._runner, None
         if runner is None:
             return
         self._closing.set()
         await self._dispatcher.close()
         await runner.cleanup()
+        self._runner = None
 
     async def __aenter__(self) -> FakeTavus:
         """Start the fake and return it."""

@@ -11,7 +11,7 @@ from aiohttp import hdrs, web
 from tavus_async.webhooks._receiver import CallbackReceiver, CallbackResponse
 
 
-__all__ = ["CallbackServer", "aiohttp_handler", "start_app"]
+__all__ = ["CallbackServer", "ShieldedClose", "aiohttp_handler", "start_app"]
 
 _READ_TIMEOUT = 30.0
 _SHUTDOWN_TIMEOUT = 1.0
@@ -111,6 +111,29 @@ async def start_app(
     return runner, f"http://{where}:{bound_port}"
 
 
+class ShieldedClose:
+    """A server's close that runs to its end even when its caller is cancelled.
+
+    :meth:`run` starts ``close()`` in a task of its own and waits for it
+    through a shield: a cancelled caller leaves it running, a call made while
+    it runs waits for the same task, and a call after it ended starts anew.
+    """
+
+    def __init__(self) -> None:
+        self._task: asyncio.Future[None] | None = None
+
+    async def run(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run ``close()``, or wait for the one already running."""
+        task = self._task
+        if task is None:
+            task = self._task = asyncio.ensure_future(close())
+            task.add_done_callback(self._ended)
+        await asyncio.shield(task)
+
+    def _ended(self, _: asyncio.Future[None]) -> None:
+        self._task = None
+
+
 class CallbackServer:
     """A small aiohttp server that runs a :class:`CallbackReceiver` on one port.
 
@@ -140,7 +163,7 @@ class CallbackServer:
         self._path = path
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
-        self._closing: asyncio.Future[None] | None = None
+        self._closing = ShieldedClose()
 
     @property
     def url(self) -> str:
@@ -175,15 +198,13 @@ class CallbackServer:
         Cancelling it does not stop the closing, which ends in the background
         (requests in flight get up to a second); calling it again waits for it.
         """
-        runner, self._url = self._runner, None
-        if runner is not None and self._closing is None:
-            self._closing = asyncio.ensure_future(runner.cleanup())
-            self._closing.add_done_callback(self._closed)
-        if self._closing is not None:
-            await asyncio.shield(self._closing)
+        await self._closing.run(self._stop)
 
-    def _closed(self, _: asyncio.Future[None]) -> None:
-        self._runner = self._closing = None
+    async def _stop(self) -> None:
+        runner, self._url = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+            self._runner = None
 
     async def __aenter__(self) -> CallbackServer:
         """Start the server and return it."""
