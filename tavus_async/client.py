@@ -82,11 +82,11 @@ class _Core:
             if session is not None
             else None
         )
-        # Tasks in a wait before an attempt; True once aclose() interrupted one.
-        self.waiting: dict[asyncio.Task[Any], bool] = {}
+        # Tasks in a wait before an attempt, which aclose() interrupts.
+        self.waiting: set[asyncio.Task[Any]] = set()
 
     def open(self) -> AiohttpTransport:
-        if self.state is ClientState.CLOSED:
+        if self.is_closed():
             raise ClientStateError(_CLOSED)
         if self.transport is None:
             # A session of its own, used by nothing else, carries the key and
@@ -101,6 +101,9 @@ class _Core:
         self.state = ClientState.OPENED
         return self.transport
 
+    def is_closed(self) -> bool:
+        return self.state is ClientState.CLOSED
+
     async def pause(self, wait: Callable[[], Awaitable[_T]]) -> _T:
         """Await ``wait()``, a wait before an attempt, which closing the client ends.
 
@@ -108,26 +111,27 @@ class _Core:
         ``ClientStateError`` here (as ``asyncio.timeout`` turns its own into a
         ``TimeoutError``); a cancellation of the caller stays one.
         """
-        if self.state is ClientState.CLOSED:
+        if self.is_closed():
             raise ClientStateError(_CLOSED)
         task = asyncio.current_task()
         assert task is not None
         cancelling = task.cancelling()
-        self.waiting[task] = False
+        self.waiting.add(task)
         try:
             return await wait()
         except asyncio.CancelledError:
-            if self.waiting[task] and task.uncancel() <= cancelling:
+            # Closed while waiting: aclose() cancelled this task, once.
+            if self.is_closed() and task.uncancel() <= cancelling:
                 raise ClientStateError(_CLOSED) from None
             raise
         finally:
-            del self.waiting[task]
+            self.waiting.discard(task)
 
     async def aclose(self) -> None:
-        self.state = ClientState.CLOSED
-        for task in [task for task, ended in self.waiting.items() if not ended]:
-            self.waiting[task] = True
-            task.cancel()
+        if not self.is_closed():
+            self.state = ClientState.CLOSED
+            for task in self.waiting:
+                task.cancel()
         if self.transport is not None:
             await self.transport.aclose()
 
@@ -348,7 +352,7 @@ class TavusClient:
     @property
     def is_closed(self) -> bool:
         """True once :meth:`aclose` ran."""
-        return self._core.state is ClientState.CLOSED
+        return self._core.is_closed()
 
     @property
     def base_url(self) -> str:
