@@ -9,16 +9,8 @@ import pytest
 
 from tavus_async import APIConnectionError, CreateReplicaRequest, TavusClient
 from tavus_async.testing import FakeTavus, Fault
+from tests._leaks import settled_connections
 from tests.test_cancellation_webhooks import refused
-
-
-async def settled_connections(fake: FakeTavus, expected: int) -> int:
-    """``fake.open_connections`` once it equals ``expected``, or after 2 s."""
-    for _ in range(200):
-        if fake.open_connections == expected:
-            break
-        await asyncio.sleep(0.01)
-    return fake.open_connections
 
 
 async def test_truncate_sends_half_the_body_then_closes(
@@ -93,7 +85,7 @@ async def test_open_connections_counts_and_forgets_connections(
 
         await asyncio.gather(one(), one(), one())
         assert 3 == fake.open_connections
-    assert 0 == await settled_connections(fake, 0)
+    assert 0 == await settled_connections(fake)
 
 
 async def test_open_connections_is_zero_when_stopped() -> None:
