@@ -72,6 +72,12 @@ async def user_replicas(fake: FakeTavus) -> Counter[str]:
         return Counter([str(r.replica_name) async for r in replicas])
 
 
+def check_journal(path: Path) -> None:
+    """The journal file is a sound SQLite database."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert [("ok",)] == db.execute("PRAGMA integrity_check").fetchall()
+
+
 async def check_job_state(
     fake: FakeTavus, manifest: Path, *, ran: bool
 ) -> Counter[RowState]:
@@ -81,8 +87,7 @@ async def check_job_state(
         How many rows are in each state.
     """
     journal_path = manifest.with_name(manifest.name + ".journal")
-    with contextlib.closing(sqlite3.connect(journal_path)) as db:
-        assert [("ok",)] == db.execute("PRAGMA integrity_check").fetchall()
+    check_journal(journal_path)
     journal = await reopened(journal_path, entries_of(manifest))
     try:
         rows = {row.name: row for row in journal.rows()}

@@ -41,7 +41,6 @@ import json
 import math
 import os
 import random
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Coroutine
@@ -57,6 +56,7 @@ from tavus_async.cli._results import read_results
 from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault, capture_retries, set_testing
 from tests._leaks import no_leaks
+from tests.test_cancellation_train import check_journal
 
 
 ROWS = int(os.environ.get("TAVUS_SOAK_ROWS", "2000"))
@@ -135,12 +135,6 @@ async def bursts_of_429(fake: FakeTavus, rng: random.Random) -> None:
             if len(fake.requests) >= until:
                 break
             await asyncio.sleep(0.1)
-
-
-def check_journal(path: Path) -> None:
-    """The journal file is a sound SQLite database."""
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        assert [("ok",)] == db.execute("PRAGMA integrity_check").fetchall()
 
 
 @attrs.define
