@@ -31,8 +31,8 @@ import logging
 import math
 
 from tavus_async._retry import RetryPolicy, is_testing
+from tavus_async._validation import require_positive
 from tavus_async.errors import APIStatusError
-from tavus_async.types._validate import require_positive
 
 
 __all__ = ["Gate", "pause_for"]

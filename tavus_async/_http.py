@@ -24,6 +24,8 @@ from attrs import frozen
 from cattrs.preconf.json import JsonConverter
 
 from tavus_async import _serde
+from tavus_async import _validation as v
+from tavus_async._validation import require_positive
 from tavus_async.errors import (
     APIStatusError,
     AuthenticationError,
@@ -37,8 +39,6 @@ from tavus_async.errors import (
     UnprocessableEntityError,
     ValidationError,
 )
-from tavus_async.types import _validate as v
-from tavus_async.types._validate import require_positive
 
 
 __all__ = [

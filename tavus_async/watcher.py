@@ -15,6 +15,7 @@ from contextlib import aclosing
 
 import attrs
 
+from tavus_async import _validation as v
 from tavus_async import _watch
 from tavus_async._schedule import Schedule
 from tavus_async._watch_run import ReplicaSource, Run, Sleep
@@ -25,7 +26,6 @@ from tavus_async.errors import (
     WatchTimeoutError,
 )
 from tavus_async.types import Replica, ReplicaStatus
-from tavus_async.types import _validate as v
 from tavus_async.types.watch import (
     OutcomeKind,
     ReplicaOutcome,

@@ -9,6 +9,7 @@ import pytest
 
 from tavus_async import ReplicaStatus, TrainingProgress, ValidationError
 from tavus_async._schedule import Fetch, Job, Schedule
+from tavus_async._validation import require_positive
 from tavus_async._watch import (
     DEFAULT_UNTIL,
     changed,
@@ -18,7 +19,6 @@ from tavus_async._watch import (
     read_listing,
 )
 from tavus_async.types import Replica
-from tavus_async.types._validate import require_positive
 from tavus_async.types.watch import OutcomeKind
 
 

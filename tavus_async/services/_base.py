@@ -7,9 +7,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from tavus_async import _http, _serde
+from tavus_async import _validation as v
 from tavus_async.errors import DecodeError, ValidationError
 from tavus_async.types import Page
-from tavus_async.types import _validate as v
 
 
 T = TypeVar("T")

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Literal
 
 from tavus_async import _http
+from tavus_async import _validation as v
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
     by_id,
@@ -19,7 +20,6 @@ from tavus_async.types import (
     ConversationStatus,
     CreateConversationRequest,
 )
-from tavus_async.types import _validate as v
 
 
 __all__ = ["ConversationsService"]

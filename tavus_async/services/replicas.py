@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, Iterable
 from typing import Literal
 
 from tavus_async import _http, _serde
+from tavus_async import _validation as v
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
     by_id,
@@ -22,7 +23,6 @@ from tavus_async.types import (
     Voice,
     VoicePage,
 )
-from tavus_async.types import _validate as v
 
 
 __all__ = ["ReplicasService", "VoicesService"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from attrs import frozen
 
-from tavus_async.types import _validate as v
+from tavus_async import _validation as v
 from tavus_async.types._common import OpenStrEnum, Page, TrainingProgress
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 
 from cattrs.preconf.json import JsonConverter
 
+from tavus_async import _validation as v
 from tavus_async.errors import (
     APIError,
     BadRequestError,
@@ -29,7 +30,6 @@ from tavus_async.errors import (
     ValidationError,
     WebhookError,
 )
-from tavus_async.types import _validate as v
 from tavus_async.types.webhooks import (
     CallbackEvent,
     ReplicaTrainingCallback,

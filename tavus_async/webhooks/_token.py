@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tavus_async import _validation as v
 from tavus_async.errors import ValidationError
-from tavus_async.types import _validate as v
 
 
 __all__ = [

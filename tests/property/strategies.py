@@ -5,7 +5,7 @@ present or not, usually with a value of its own kind (an id, a status, a
 timestamp, ``"37/100"``, a nested object), sometimes with any JSON value at all,
 plus keys this version does not know and the Face/PAL aliases. The request
 strategies build only valid requests, field by field, from the rules in
-:mod:`tavus_async.types._validate` and the classes' own checks.
+:mod:`tavus_async._validation` and the classes' own checks.
 
 Nothing here registers a profile: each test sets its own ``@settings``.
 """

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tavus_async._validation import is_loopback
 from tavus_async.errors import ValidationError
-from tavus_async.types._validate import is_loopback
 from tavus_async.webhooks import callback_url_for, new_callback_secret
 from tavus_async.webhooks._token import (
     TOKEN_PARAMETER,

@@ -1,4 +1,11 @@
-"""Checks shared by the request types and the services; each returns problems."""
+"""The input rules: every check of a caller's input, made before any request.
+
+The request types, the services, the HTTP core, the rate gate, the watcher and
+the webhooks all check their arguments here, so one rule (what an id, a URL, a
+page size or a loopback host is) has one definition and one message. The
+``check_*`` functions append ``(field, message)`` problems; the ``require_*``
+ones raise :class:`~tavus_async.ValidationError` naming the field and the fix.
+"""
 
 from __future__ import annotations
 
