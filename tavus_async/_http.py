@@ -55,6 +55,8 @@ __all__ = [
     "parse_retry_after",
     "path",
     "query",
+    "refused_error",
+    "status_error_class",
     "url_for",
 ]
 
@@ -123,6 +125,10 @@ class Request:
         body: A JSON body, already encoded.
         idempotent: False for calls that must not be repeated blindly
             (creates are billed); retries then follow the stricter rule.
+        done_if_gone: True for calls whose purpose is that the resource be
+            gone or done (a delete, ending a conversation): when an earlier
+            attempt may have acted, a retry answered "no such resource" means
+            the call succeeded (see :func:`tavus_async._retry.verdict`).
     """
 
     method: str
@@ -130,6 +136,7 @@ class Request:
     params: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     idempotent: bool = True
+    done_if_gone: bool = False
 
 
 @frozen(kw_only=True)
@@ -317,9 +324,7 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
         body = response.body.decode("utf-8", "replace")
     message = _message(body) or _phrase(response.status)
     status = response.status
-    cls = _STATUS_ERRORS.get(status)
-    if cls is None:
-        cls = InternalServerError if status >= 500 else APIStatusError
+    cls = status_error_class(status)
     request_id = next(
         (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers),
         None,
@@ -333,6 +338,45 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
         request_id=request_id,
         retry_after=parse_retry_after(response.headers),
         headers=response.headers,
+    )
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The :class:`APIStatusError` subclass for an HTTP status."""
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        return InternalServerError if status >= 500 else APIStatusError
+    return cls
+
+
+def refused_error(
+    cause: APIStatusError, method: str, url: str, remaining: float, cap: float
+) -> APIStatusError:
+    """The error of a request not sent because the server asked for a long wait.
+
+    Args:
+        cause: The answer whose ``Retry-After`` began the wait.
+        method: The refused request's method.
+        url: The refused request's URL.
+        remaining: Seconds of the wait still to go.
+        cap: ``max_retry_after``, the longest wait the client makes.
+
+    Returns:
+        An error of ``cause``'s class and status, ``retry_after`` set to
+        ``remaining``, with a message saying that nothing was sent.
+    """
+    message = (
+        f"not sent: Tavus asked this client to wait {remaining:.1f}s more "
+        f"(after {cause.status_code} on {cause.method} {cause.url}: "
+        f"{cause.message}), longer than max_retry_after ({cap:g}s); every "
+        "request fails at once until then"
+    )
+    return status_error_class(cause.status_code)(
+        message,
+        method=method,
+        url=url,
+        status_code=cause.status_code,
+        retry_after=remaining,
     )
 
 

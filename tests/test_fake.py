@@ -730,6 +730,84 @@ async def test_list_conversations(fake: FakeTavus, http: aiohttp.ClientSession) 
     assert 400 == bad.status
 
 
+async def test_max_page_size_caps_every_list(
+    fake: FakeTavus, http: aiohttp.ClientSession
+) -> None:
+    """Under max_page_size, a larger limit is served as the cap; totals stay whole."""
+    replicas = [fake.add_replica() for _ in range(12)]
+    for name in ("fay", "gus", "hal"):
+        fake.add_voice(name)
+    conversations = []
+    for _ in range(7):
+        body = {"replica_id": replicas[0], "test_mode": True}
+        reply = await call(http, "POST", "/v2/conversations", json=body)
+        conversations.append(reply.body["conversation_id"])
+    fake.max_page_size = 5
+
+    second = await call(
+        http, "GET", "/v2/replicas", params={"limit": "10", "page": "2"}
+    )
+    voices = await call(http, "GET", "/v2/voices", params={"limit": "100"})
+    last = await call(
+        http, "GET", "/v2/conversations", params={"limit": "100", "page": "2"}
+    )
+    smaller = await call(http, "GET", "/v2/replicas", params={"limit": "3"})
+    fake.max_page_size = None
+    uncapped = await call(http, "GET", "/v2/replicas", params={"limit": "10"})
+
+    assert (12, replicas[5:10]) == (
+        second.body["total_count"],
+        [r["replica_id"] for r in second.body["data"]],
+    )
+    assert (8, 1, 5, ["anna", "ben", "chloe", "daniel", "emma"]) == (
+        voices.body["total_count"],
+        voices.body["page"],
+        voices.body["limit"],
+        [v["voice_name"] for v in voices.body["data"]],
+    )
+    assert (7, conversations[5:]) == (
+        last.body["total_count"],
+        [c["conversation_id"] for c in last.body["data"]],
+    )
+    assert replicas[:3] == [r["replica_id"] for r in smaller.body["data"]]
+    assert replicas[:10] == [r["replica_id"] for r in uncapped.body["data"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v2/replicas", {"limit": "0"}),
+        ("/v2/voices", {"limit": "101"}),
+        ("/v2/conversations", {"page": "0"}),
+    ],
+)
+async def test_max_page_size_keeps_the_query_checks(
+    fake: FakeTavus, http: aiohttp.ClientSession, path: str, params: dict[str, str]
+) -> None:
+    """A limit or page the API refuses is still a 400 under max_page_size."""
+    fake.max_page_size = 5
+
+    reply = await call(http, "GET", path, params=params)
+
+    assert 400 == reply.status
+
+
+@pytest.mark.parametrize(
+    ("size", "error"),
+    [(0, ValueError), (-3, ValueError), (True, TypeError), (2.5, TypeError)],
+)
+def test_max_page_size_refuses_bad_values(
+    fake: FakeTavus, size: Any, error: type[Exception]
+) -> None:
+    """max_page_size is None or an int of at least 1; a refused one changes nothing."""
+    fake.max_page_size = 7
+
+    with pytest.raises(error, match="max_page_size"):
+        fake.max_page_size = size
+
+    assert 7 == fake.max_page_size
+
+
 async def test_delete_conversation(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:

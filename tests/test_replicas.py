@@ -7,8 +7,6 @@ import pytest
 from tavus_async import (
     BadRequestError,
     CreateReplicaRequest,
-    Replica,
-    ReplicaPage,
     ReplicaStatus,
     ReplicaType,
     TavusClient,
@@ -147,25 +145,6 @@ async def test_iter_all_on_exact_pages(fake: FakeTavus, client: TavusClient) -> 
     assert 2 == fake.count("GET", "/v2/replicas")
 
 
-async def test_iter_all_stops_when_the_server_repeats_pages(
-    client: TavusClient,
-) -> None:
-    """A server that ignores `page` cannot make iter_all loop over one page."""
-    calls: list[int] = []
-
-    async def same_page(**kwargs: object) -> ReplicaPage:
-        calls.append(1)
-        replica = Replica(replica_id="r1", status=ReplicaStatus.COMPLETED)
-        return ReplicaPage(data=(replica,), total_count=42)
-
-    client.replicas.list = same_page  # type: ignore[method-assign]
-
-    seen = [r.replica_id async for r in client.replicas.iter_all(page_size=1)]
-
-    assert ["r1"] == seen
-    assert 2 == len(calls)
-
-
 async def test_rename(client: TavusClient) -> None:
     """Rename changes the name Get returns."""
     replica_id = await create(client, "Old")
@@ -213,17 +192,6 @@ async def test_bad_arguments_send_nothing(
         await call(client)  # type: ignore[operator]
 
     assert field == info.value.field
-    assert 0 == fake.count()
-
-
-async def test_iter_all_validates_before_sending(
-    fake: FakeTavus, client: TavusClient
-) -> None:
-    """iter_all checks its page size before the first request."""
-    with pytest.raises(ValidationError):
-        async for _ in client.replicas.iter_all(page_size=0):
-            pass
-
     assert 0 == fake.count()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -27,14 +28,19 @@ def by_id(
     *rest: str,
     params: Mapping[str, Any] | None = None,
     body: bytes | None = None,
+    done_if_gone: bool = False,
 ) -> _http.Request:
-    """A request on one resource, such as ``GET v2/replicas/{id}``, id checked first."""
+    """A request on one resource, such as ``GET v2/replicas/{id}``, id checked first.
+
+    ``done_if_gone`` marks a delete or an end (see :class:`_http.Request`).
+    """
     checked = v.require_id(id_field, resource_id)
     return _http.Request(
         method=method,
         path=_http.path(resource, checked, *rest),
         params=_http.query(**params) if params else (),
         body=body,
+        done_if_gone=done_if_gone,
     )
 
 
@@ -75,31 +81,128 @@ async def create(
     return await call(requester, req, cls)
 
 
+class Step(enum.Enum):
+    """What :func:`paginate` does with a page it fetched."""
+
+    MORE = "more"
+    """Yield its items, then fetch the next page."""
+    DONE = "done"
+    """Yield its items (if any), then stop: the listing is complete."""
+    REPEATED = "repeated"
+    """Stop without yielding: it repeats the previous page (``page`` ignored)."""
+    RUNAWAY = "runaway"
+    """Yield its items, then stop: the page bound is reached."""
+
+
+def page_bound(first_total: int) -> int:
+    """The most pages :func:`paginate` fetches when the first said ``first_total``.
+
+    A list that does not change needs at most ``first_total`` pages, since every
+    page but an empty last one brings at least one item. As many again, plus
+    10, leave room for items created while the pages are read; only a server
+    that keeps raising ``total_count`` gets that far.
+    """
+    return 2 * max(first_total, 0) + 10
+
+
+def page_step(
+    *,
+    number: int,
+    data: tuple[object, ...],
+    previous: tuple[object, ...],
+    seen: int,
+    total_count: int,
+    first_total: int,
+) -> Step:
+    """Decide what to do with page ``number``, in the order of these rules.
+
+    1. An empty page ends the listing (:attr:`Step.DONE`), even when
+       ``total_count`` promises more: it lies high, or items were deleted.
+    2. A page equal to the previous one (:attr:`Step.REPEATED`) means the
+       server ignores ``page``; its items came already.
+    3. Once ``seen`` plus this page reach this page's ``total_count``, the
+       listing is complete (:attr:`Step.DONE`). A ``total_count`` that lies
+       low is taken at its word: the page that reaches it is the last.
+    4. Page :func:`page_bound` of ``first_total`` is the last
+       (:attr:`Step.RUNAWAY`).
+
+    A page shorter than the ``limit`` asked is not a sign of the end: Tavus
+    documents no largest page size, and a server may answer fewer.
+
+    Args:
+        number: The page number, from 1.
+        data: The page's items.
+        previous: The items of page ``number - 1`` (empty for page 1).
+        seen: How many items the pages before this one brought.
+        total_count: This page's ``total_count``.
+        first_total: Page 1's ``total_count``.
+
+    Returns:
+        The step to take.
+    """
+    if not data:
+        return Step.DONE
+    if data == previous:
+        return Step.REPEATED
+    if seen + len(data) >= total_count:
+        return Step.DONE
+    if number >= page_bound(first_total):
+        return Step.RUNAWAY
+    return Step.MORE
+
+
 async def paginate(
-    fetch: Callable[[int], Awaitable[Page[T]]], page_size: int
+    fetch: Callable[[int], Awaitable[Page[T]]],
 ) -> AsyncGenerator[T, None]:
     """Yield every item of every page, fetching page after page from 1.
 
-    Stops at an empty or short page, once ``total_count`` items came, or when
-    the server answers a page with the same items as the page before (it
-    ignores ``page``), so a misbehaving server cannot make it loop.
+    :func:`page_step` decides, page by page, when to stop: at an empty page,
+    once ``total_count`` items came, or (with a warning logged on the
+    ``tavus_async`` logger) when the server repeats a page or the page bound
+    is reached. A misbehaving server therefore cannot make it loop forever:
+    every page it goes on from brings at least one item, so the count or the
+    bound ends a server that cycles through older pages. With a list that
+    changes while it is read, items may come twice or be missed, as with any
+    paging by number.
+
+    Args:
+        fetch: Fetches one page by number.
     """
-    page_number, seen = 1, 0
+    number, seen, first_total = 1, 0, 0
     previous: tuple[T, ...] = ()
     while True:
-        page = await fetch(page_number)
-        if page.data and page.data == previous:
+        page = await fetch(number)
+        if number == 1:
+            first_total = page.total_count
+        step = page_step(
+            number=number,
+            data=page.data,
+            previous=previous,
+            seen=seen,
+            total_count=page.total_count,
+            first_total=first_total,
+        )
+        if step is Step.REPEATED:
             _log.warning(
                 "page %d repeated page %d; the server seems to ignore `page`, "
                 "so pagination stops here",
-                page_number,
-                page_number - 1,
+                number,
+                number - 1,
             )
             return
+        if step is Step.RUNAWAY:
+            _log.warning(
+                "page %d reached the bound of %d pages for the %d items page 1 "
+                "announced; total_count keeps growing, so pagination stops "
+                "after this page",
+                number,
+                page_bound(first_total),
+                first_total,
+            )
         for item in page.data:
             yield item
-        seen += len(page.data)
-        if len(page.data) < page_size or seen >= page.total_count:
+        if step is not Step.MORE:
             return
+        seen += len(page.data)
         previous = page.data
-        page_number += 1
+        number += 1

@@ -97,13 +97,24 @@ class ConversationsService:
         )
         return await call(self._requester, req, ConversationPage)
 
-    async def iter_all(
+    def iter_all(
         self, *, page_size: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
     ) -> AsyncGenerator[Conversation, None]:
-        """Yield every conversation (optionally of one status), page by page.
+        """Every conversation (optionally of one status), page by page.
+
+        Checked at the call, sent when iterated, and paged as
+        :meth:`ReplicasService.iter_all` is: until an empty page or
+        ``total_count`` conversations, whatever the size of each page.
+
+        Args:
+            page_size: Conversations asked per request (the ``limit``).
+            status: As for :meth:`list`.
+
+        Returns:
+            An async generator of the conversations.
 
         Raises:
-            ValidationError: A bad page size.
+            ValidationError: A bad page size or status, at the call.
         """
         v.require_page(1, page_size)
         v.require_choice("status", status, _STATUSES)
@@ -111,19 +122,24 @@ class ConversationsService:
         async def fetch(number: int) -> ConversationPage:
             return await self.list(limit=page_size, page=number, status=status)
 
-        async for conversation in paginate(fetch, page_size):
-            yield conversation
+        return paginate(fetch)
 
     async def end(self, conversation_id: str) -> None:
         """End a conversation: the replica leaves and the concurrency slot frees.
 
         Retried like a read: ending twice is harmless and ending late is billed.
+        When an attempt may have ended it but its answer was lost, and the
+        retry hears that Tavus does not know the id, this returns normally.
 
         Raises:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
+            APIError: Another failure; ``may_have_succeeded`` is set when an
+                attempt may have ended the conversation.
         """
-        req = by_id("POST", _PATH, "conversation_id", conversation_id, "end")
+        req = by_id(
+            "POST", _PATH, "conversation_id", conversation_id, "end", done_if_gone=True
+        )
         await self._requester.send(req)
 
     async def delete(self, conversation_id: str, *, hard: bool = False) -> None:
@@ -133,10 +149,23 @@ class ConversationsService:
             conversation_id: The conversation.
             hard: Also delete its assets irrevocably.
 
+        When an attempt may have deleted it but its answer was lost (a 502, a
+        dropped connection), and the retry hears that Tavus does not know the
+        id, this returns normally: the conversation is gone either way.
+
         Raises:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
+            APIError: Another failure; ``may_have_succeeded`` is set when an
+                attempt may have deleted the conversation.
         """
         params = {"hard": hard or None}
-        req = by_id("DELETE", _PATH, "conversation_id", conversation_id, params=params)
+        req = by_id(
+            "DELETE",
+            _PATH,
+            "conversation_id",
+            conversation_id,
+            params=params,
+            done_if_gone=True,
+        )
         await self._requester.send(req)

@@ -124,7 +124,7 @@ class ReplicasService:
         )
         return await call(self._requester, req, ReplicaPage)
 
-    async def iter_all(
+    def iter_all(
         self,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
@@ -133,14 +133,25 @@ class ReplicasService:
         replica_ids: Iterable[str] | None = None,
         model_name: str | None = None,
     ) -> AsyncGenerator[Replica, None]:
-        """Yield every replica matching the filters, fetching pages as needed.
+        """Every replica matching the filters, fetching pages as they are needed.
+
+        The arguments are checked at the call; nothing is sent until the
+        generator is iterated. Pages are fetched from 1 until one is empty or
+        ``total_count`` replicas came: a page shorter than ``page_size`` does
+        not end the listing, as Tavus may answer fewer. A server that repeats
+        a page, or keeps raising ``total_count``, is stopped with a warning
+        logged. Close the generator when leaving early, as with
+        ``contextlib.aclosing``.
 
         Args:
-            page_size: Replicas per request.
+            page_size: Replicas asked per request (the ``limit``).
             verbose, replica_type, replica_ids, model_name: As for :meth:`list`.
 
+        Returns:
+            An async generator of the replicas, in the server's order.
+
         Raises:
-            ValidationError: A bad page size or id (before any request).
+            ValidationError: A bad page size, replica type or id, at the call.
         """
         v.require_page(1, page_size)
         v.require_choice("replica_type", replica_type, _REPLICA_TYPES)
@@ -160,8 +171,7 @@ class ReplicasService:
                 model_name=model_name,
             )
 
-        async for replica in paginate(fetch, page_size):
-            yield replica
+        return paginate(fetch)
 
     async def rename(self, replica_id: str, replica_name: str) -> None:
         """Rename a replica.
@@ -169,6 +179,8 @@ class ReplicasService:
         Raises:
             ValidationError: An empty id or name.
             BadRequestError: Tavus does not know the id.
+            APIError: Another failure; ``may_have_succeeded`` is set when an
+                attempt may have renamed the replica.
         """
         v.require_text("replica_name", replica_name)
         body = _serde.dumps(self._requester.converter, {"replica_name": replica_name})
@@ -182,12 +194,25 @@ class ReplicasService:
             replica_id: The replica.
             hard: Also delete its assets (training footage) irrevocably.
 
+        When an attempt may have deleted it but its answer was lost (a 502, a
+        dropped connection), and the retry hears that Tavus does not know the
+        id, this returns normally: the replica is gone either way.
+
         Raises:
             ValidationError: An empty id.
             BadRequestError: Tavus does not know the id.
+            APIError: Another failure; ``may_have_succeeded`` is set when an
+                attempt may have deleted the replica.
         """
         params = {"hard": hard or None}
-        req = by_id("DELETE", "replicas", "replica_id", replica_id, params=params)
+        req = by_id(
+            "DELETE",
+            "replicas",
+            "replica_id",
+            replica_id,
+            params=params,
+            done_if_gone=True,
+        )
         await self._requester.send(req)
 
 
@@ -232,22 +257,32 @@ class VoicesService:
         )
         return await call(self._requester, req, VoicePage)
 
-    async def iter_all(
+    def iter_all(
         self,
         *,
         page_size: int = _MAX_VOICE_LIMIT,
         search: str | None = None,
         tag: str | None = None,
     ) -> AsyncGenerator[Voice, None]:
-        """Yield every voice matching ``search`` and ``tag``.
+        """Every voice matching ``search`` and ``tag``, by name, page by page.
+
+        Checked at the call, sent when iterated, and paged as
+        :meth:`ReplicasService.iter_all` is: until an empty page or
+        ``total_count`` voices, whatever the size of each page.
+
+        Args:
+            page_size: Voices asked per request, 1 to 100.
+            search, tag: As for :meth:`list`.
+
+        Returns:
+            An async generator of the voices.
 
         Raises:
-            ValidationError: ``page_size`` is not 1 to 100.
+            ValidationError: ``page_size`` is not 1 to 100, at the call.
         """
         v.require_page(1, page_size, max_limit=_MAX_VOICE_LIMIT)
 
         async def fetch(number: int) -> VoicePage:
             return await self.list(limit=page_size, page=number, search=search, tag=tag)
 
-        async for voice in paginate(fetch, page_size):
-            yield voice
+        return paginate(fetch)

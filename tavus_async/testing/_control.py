@@ -249,6 +249,33 @@ class StateControls:
     def pal_events(self, enabled: bool) -> None:
         self._state.pal_events = enabled
 
+    # Lists
+
+    @property
+    def max_page_size(self) -> int | None:
+        """The most items one List answer holds, or ``None`` for no cap (default).
+
+        With a cap, List Replicas, List Voices and List Conversations answer a
+        ``limit`` above it as if it asked for the cap, as a server with a
+        largest page size would: ``page=2&limit=100`` under a cap of 50 answers
+        items 51 to 100. ``total_count`` still counts every match, List Voices
+        echoes the capped ``limit``, and a ``limit`` the API refuses is still a
+        400. Tavus documents no largest page size; this stands for one.
+
+        Raises:
+            TypeError: (setting) Neither an int nor ``None``; a bool is refused.
+            ValueError: (setting) An int below 1.
+        """
+        return self._state.max_page_size
+
+    @max_page_size.setter
+    def max_page_size(self, size: int | None) -> None:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise TypeError(f"max_page_size must be an int or None, got {size!r}")
+        if size is not None and size < 1:
+            raise ValueError(f"max_page_size must be at least 1, got {size}")
+        self._state.max_page_size = size
+
     # List Replicas
 
     @property

@@ -60,6 +60,7 @@ class State:
         training_spread: Extra seconds, drawn per replica from 0 to this, added
             to ``training_time``.
         ignore_list_filter: Whether List Replicas ignores ``replica_ids``.
+        max_page_size: The most items one List answer holds; ``None``: no cap.
         pal_events: Whether conversations created from now on also announce
             ``system.pal_joined``.
         outbox: The webhooks to send, and when watched replicas may change.
@@ -82,6 +83,7 @@ class State:
         self.training_time = 1.0
         self.training_spread = 0.0
         self.ignore_list_filter = False
+        self.max_page_size: int | None = None
         self.pal_events = False
         self.outbox = Outbox()
         for name, tags in STOCK_VOICES:
@@ -225,7 +227,7 @@ class State:
             and (kind is None or r.replica_type == kind)
             and (model_name is None or r.model_name == model_name)
         ]
-        page = paginate(matches, query)[0]
+        page = paginate(matches, query, cap=self.max_page_size)[0]
         data = [
             self._replica_wire(self._replica(r.replica_id), verbose=verbose, full=False)
             for r in page
@@ -330,7 +332,7 @@ class State:
             if needle in key
             and (not tag or tag in {t["tag_name"].lower() for t in voice["tags"]})
         ]
-        page, limit, number = paginate(matches, query, 100)
+        page, limit, number = paginate(matches, query, 100, self.max_page_size)
         return {
             "data": deepcopy(page),
             "total_count": len(matches),
@@ -383,7 +385,7 @@ class State:
         matches = [
             c for c in self._conversations.values() if status in (None, c.status)
         ]
-        page = paginate(matches, query)[0]
+        page = paginate(matches, query, cap=self.max_page_size)[0]
         data = [conversation_wire(c, self._epoch, verbose=False) for c in page]
         return {"data": data, "total_count": len(matches)}
 

@@ -157,10 +157,17 @@ def flag(query: Query, name: str) -> bool:
 
 
 def paginate(
-    items: list[_T], query: Query, top: int | None = None
+    items: list[_T], query: Query, top: int | None = None, cap: int | None = None
 ) -> tuple[list[_T], int, int]:
-    """The page of ``items`` that ``limit`` and ``page`` ask for, and those two."""
+    """The page of ``items`` that ``limit`` and ``page`` ask for, and those two.
+
+    ``top`` is the largest ``limit`` accepted (400 above it); ``cap``, when
+    given, the largest one served: a larger ``limit`` is taken as ``cap``,
+    for the page's items and offset and in the ``limit`` returned.
+    """
     limit, page = _int(query, "limit", 10, top), _int(query, "page", 1)
+    if cap is not None:
+        limit = min(limit, cap)
     return items[(page - 1) * limit : page * limit], limit, page
 
 

@@ -149,7 +149,9 @@ async def replicas(client: TavusClient) -> None:
         item.replica_name
         async for item in client.replicas.iter_all(replica_type="user")
     ]
-    async with aclosing(client.replicas.iter_all(page_size=10)) as pages:
+    every = client.replicas.iter_all(page_size=10)  # checked here, sent when read
+    assert_type(every, AsyncGenerator[Replica, None])
+    async with aclosing(every) as pages:
         async for item in pages:  # leaving early closes the iteration at once
             assert_type(item, Replica)
             break
@@ -160,6 +162,7 @@ async def replicas(client: TavusClient) -> None:
     voice: Voice = voices.data[0]
     tags: tuple[VoiceTag, ...] = voice.tags
     all_voices: list[Voice] = [v async for v in client.voices.iter_all(tag="en")]
+    assert_type(client.voices.iter_all(), AsyncGenerator[Voice, None])
     assert_type(client.voices, VoicesService)
     by_image = CreateReplicaRequest.from_image("https://x/i.png", voice_name="anna")
     assert_type(by_image, CreateReplicaRequest)
@@ -191,6 +194,7 @@ async def conversations(client: TavusClient) -> None:
         item.status is ConversationStatus.ENDED
         async for item in client.conversations.iter_all(status="ended")
     ]
+    assert_type(client.conversations.iter_all(), AsyncGenerator[Conversation, None])
     assert_type(await client.conversations.end(conversation.conversation_id), None)
     await client.conversations.delete(conversation.conversation_id, hard=False)
     del kinds, ended
@@ -356,11 +360,13 @@ async def testing_kit() -> None:
         fake.hide_from_list(replica_id)
         fake.show_in_list(replica_id)
         fake.ignore_list_filter = not fake.ignore_list_filter
+        cap: int | None = fake.max_page_size
+        fake.max_page_size = 50 if cap is None else None
         fake.training_time = 3.0
         fake.advance(10)
         await fake.sleep(3600)
         now: float = fake.clock()
-        del testing, waits, failure, count, header, state, now
+        del testing, waits, failure, count, header, state, now, cap
 
 
 async def on_callback(event: CallbackEvent) -> None:
