@@ -13,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable
 
 from tavus_async import TavusClient
+from tavus_async._requester import _Call
 from tavus_async.services._base import by_id, call
 from tavus_async.types import Replica
 
@@ -23,7 +24,7 @@ LAYERS = {
     "aiohttp": "raw session.get + raise_for_status + json.loads (the baseline)",
     "transport": "+ the aiohttp adapter (AiohttpTransport.send), json.loads",
     "attempt": "+ request built and checked (by_id), URL, gate, status check",
-    "retrier": "+ the retrying send (first attempt outside backoff's loop)",
+    "retrier": "+ the retrying send (backoff's loop around every attempt)",
     "decode": "+ typed decoding (cattrs converter) instead of json.loads",
     "get": "+ ReplicasService.get: the whole public call",
 }
@@ -38,7 +39,7 @@ def layer_calls(
     aiohttp and ``client.replicas.get`` calls.
     """
     requester = client._requester
-    transport = requester.core.open()
+    transport = requester.shared.open()
 
     def request(i: int) -> object:
         return by_id("GET", "replicas", "replica_id", f"r{i:011x}")
@@ -47,14 +48,14 @@ def layer_calls(
         answer = await transport.send(
             "GET",
             f"{base}/v2/replicas/r{i:011x}",
-            headers=requester.core.headers,
+            headers=requester.shared.headers,
             body=None,
             timeout=requester.timeout,
         )
         return json.loads(answer.body)
 
     async def attempt(i: int) -> object:
-        return json.loads((await requester._attempt(request(i), 1)).body)
+        return json.loads((await requester._attempt(request(i), _Call())).body)
 
     async def retrier(i: int) -> object:
         return json.loads((await requester.send(request(i))).body)

@@ -1,25 +1,25 @@
-"""Retries: which failures to retry, how long to wait, and the loop (backoff).
+"""Retries: which failures to retry, how long to wait, what a failure means.
 
 The rules, as pure functions tested from tables:
 
 - Retry-safe calls (GET, DELETE, PATCH, ending a conversation): retry
-  connection errors, timeouts, 408, 429 and 5xx.
+  connection errors, timeouts, 408, 429 and 5xx (:func:`is_retryable`).
 - Creates (``POST`` of a replica or conversation) are billed and Tavus has no
   idempotency key: retry only when Tavus certainly did not act, that is a
   connection that never carried the request, a 429 or a 503. A read timeout,
   a connection lost after sending or a 500/502/504 is raised at once, marked
   ``may_have_succeeded``.
 - Delay: exponential with full jitter (``initial_delay`` doubling up to
-  ``max_delay``), or exactly the server's ``Retry-After``. A ``Retry-After``
-  longer than ``max_retry_after`` is not waited for: the error is raised.
+  ``max_delay``), or exactly the server's ``Retry-After``
+  (:func:`compute_delay`). A ``Retry-After`` longer than ``max_retry_after``
+  is not waited for: the error is raised (:func:`should_retry`).
+- After the last attempt, :func:`verdict` reads its error in the light of the
+  earlier ones: a delete whose first attempt may have acted and whose retry
+  hears "no such resource" did its job; a call that may have acted is raised
+  with ``may_have_succeeded``.
 
-backoff drives the loop (tries, give-up rule); its ``on_backoff`` handler
-computes each delay with :func:`compute_delay` and waits it out itself
-(backoff's own wait is 0), through :meth:`Retrier._pause`, which the client
-overrides so that closing it ends the wait. The first attempt is made
-directly, and only a failure enters backoff's loop (which takes it as its
-first try), so a call that succeeds at once pays nothing for the retry
-machinery.
+backoff runs the loop (:mod:`tavus_async._requester`): :func:`retry_waits` is
+its wait generator, which backoff sends each failure into.
 
 In testing mode (:func:`set_testing`, exposed as
 ``tavus_async.testing.set_testing``) delays are computed, logged and recorded
@@ -28,18 +28,16 @@ but not slept.
 
 from __future__ import annotations
 
-import asyncio
+import enum
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from typing import Any
 
-import backoff
 from attrs import frozen
 
-from tavus_async._http import Request, Response
+from tavus_async._http import Request
 from tavus_async.errors import (
     APIConnectionError,
     APIError,
@@ -49,21 +47,25 @@ from tavus_async.errors import (
 
 
 __all__ = [
-    "Retrier",
     "RetryEvent",
     "RetryPolicy",
+    "Verdict",
     "capture_retries",
     "compute_delay",
     "is_retryable",
     "is_testing",
     "may_have_been_processed",
+    "retry_waits",
     "set_testing",
+    "should_retry",
+    "verdict",
 ]
 
 _log = logging.getLogger("tavus_async")
 
 _SAFE_STATUSES = frozenset({408, 429})
 _UNSAFE_RETRY_STATUSES = frozenset({429, 503})
+_GONE = frozenset({400, 404, 410})
 
 _testing = False
 _captures: list[list[RetryEvent]] = []
@@ -208,115 +210,100 @@ def compute_delay(
     return rand * ceiling
 
 
-class _Call:
-    """One call's attempts; ``failed`` is the first attempt's error, not yet raised."""
+def should_retry(error: APIError, *, idempotent: bool, policy: RetryPolicy) -> bool:
+    """Whether backoff makes another attempt after ``error``.
 
-    __slots__ = ("attempt", "failed")
+    True when :func:`is_retryable` says so and the server did not ask for a
+    wait longer than ``policy.max_retry_after`` (such an error is raised).
+    """
+    if not is_retryable(error, idempotent=idempotent):
+        return False
+    retry_after = getattr(error, "retry_after", None)
+    return retry_after is None or retry_after <= policy.max_retry_after
 
-    def __init__(self, failed: APIError) -> None:
-        self.attempt = 0
-        self.failed: APIError | None = failed
+
+class Verdict(enum.Enum):
+    """What a call's last error means, given what its earlier attempts did."""
+
+    RAISE = "raise"
+    """Raise the error as it is."""
+    MAY_HAVE_SUCCEEDED = "may_have_succeeded"
+    """Raise it with ``may_have_succeeded`` set: Tavus may have acted."""
+    DONE = "done"
+    """The call did what it was for: return as if it had succeeded."""
 
 
-class Retrier:
-    """Sends requests through ``attempt`` with retries, per a :class:`RetryPolicy`.
+def verdict(request: Request, error: APIError, *, acted_before: bool) -> Verdict:
+    """Read a call's final error in the light of its earlier attempts.
 
     Args:
-        policy: The limits.
-        attempt: One try, given the request and the attempt number (from 1):
-            returns a 2xx response or raises an ``APIError``.
+        request: The call (its method, and whether "gone" means done).
+        error: The error of its last attempt.
+        acted_before: Whether an earlier, retried attempt may have acted
+            (:func:`may_have_been_processed` of its error).
+
+    Returns:
+        For a ``GET``, always RAISE: reading changes nothing. DONE when an
+        earlier attempt may have acted and the retry hears that the resource
+        is gone (400, 404 or 410) on a request whose purpose that was
+        (``done_if_gone``: a delete, ending a conversation). Otherwise
+        MAY_HAVE_SUCCEEDED when an earlier attempt or this one may have acted,
+        else RAISE.
     """
+    if request.method == "GET":
+        return Verdict.RAISE
+    if acted_before and request.done_if_gone and _is_gone(error):
+        return Verdict.DONE
+    if acted_before or may_have_been_processed(error):
+        return Verdict.MAY_HAVE_SUCCEEDED
+    return Verdict.RAISE
 
-    def __init__(
-        self,
-        policy: RetryPolicy,
-        attempt: Callable[[Request, int], Awaitable[Response]],
-    ) -> None:
-        self.policy = policy
-        self._attempt = attempt
-        self._safe = self._decorate(idempotent=True)
-        self._unsafe = self._decorate(idempotent=False)
 
-    def _decorate(
-        self, *, idempotent: bool
-    ) -> Callable[[Request, _Call], Awaitable[Response]]:
-        def give_up(error: Exception) -> bool:
-            assert isinstance(error, APIError)
-            if not is_retryable(error, idempotent=idempotent):
-                return True
-            retry_after = getattr(error, "retry_after", None)
-            return retry_after is not None and retry_after > self.policy.max_retry_after
+def _is_gone(error: APIError) -> bool:
+    return isinstance(error, APIStatusError) and error.status_code in _GONE
 
-        decorate = backoff.on_exception(
-            backoff.constant,
-            APIError,
-            max_tries=lambda: self.policy.max_retries + 1,
-            giveup=give_up,
-            on_backoff=self._before_retry,
-            jitter=None,
-            logger=None,
-            interval=0,  # the handler waits, so that a subclass may end the wait
-        )
-        return decorate(self._try)
 
-    async def _try(self, request: Request, call: _Call) -> Response:
-        call.attempt += 1
-        failed, call.failed = call.failed, None
-        if failed is not None:
-            raise failed  # attempt 1 ran in send(); backoff decides what follows
-        return await self._attempt(request, call.attempt)
+def retry_waits(policy: RetryPolicy) -> Generator[float, APIError | None, None]:
+    """backoff's wait generator for ``policy``: the wait before each retry.
 
-    async def _before_retry(self, details: Mapping[str, Any]) -> None:
-        """Compute, record and log the wait before the next attempt, then wait."""
-        error: APIError = details["exception"]
-        retry: int = details["tries"]  # the attempt that just failed
+    backoff sends in the error of the attempt that just failed. The wait is
+    :func:`compute_delay` of it (the server's ``Retry-After``, or full
+    jitter), reported as a :class:`RetryEvent` (logged at INFO, recorded by
+    :func:`capture_retries`), then yielded for backoff to sleep; in testing
+    mode 0 is yielded instead.
+    """
+    retry = 0
+    error = yield 0.0  # backoff primes the generator; this value is unused
+    while error is not None:
+        retry += 1
         retry_after = getattr(error, "retry_after", None)
-        delay = compute_delay(self.policy, retry, retry_after, _random.random())
-        assert delay is not None, "give_up() refuses waits past max_retry_after"
-        event = RetryEvent(
-            method=error.method,
-            url=error.url,
-            attempt=retry,
-            delay=delay,
-            error=error,
+        delay = compute_delay(policy, retry, retry_after, _random.random())
+        assert delay is not None, "should_retry() refuses waits past max_retry_after"
+        _report(
+            RetryEvent(
+                method=error.method,
+                url=error.url,
+                attempt=retry,
+                delay=delay,
+                error=error,
+            ),
+            policy,
         )
-        for events in _captures:
-            events.append(event)
-        _log.info(
-            "retrying %s %s in %.3fs after attempt %d of %d failed: %s",
-            event.method,
-            event.url,
-            delay,
-            retry,
-            self.policy.max_retries + 1,
-            _summary(error),
-        )
-        if not _testing:
-            await self._pause(delay)
+        error = yield 0.0 if _testing else delay
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait ``seconds`` before a retry; a subclass may end the wait early."""
-        await asyncio.sleep(seconds)
 
-    async def send(self, request: Request) -> Response:
-        """Send ``request``, retrying per the policy.
-
-        Raises:
-            APIError: The last failure. For a non-idempotent request that may
-                have been acted on, ``may_have_succeeded`` is set.
-        """
-        try:
-            try:
-                return await self._attempt(request, 1)
-            except APIError as error:
-                failed = error
-            return await (self._safe if request.idempotent else self._unsafe)(
-                request, _Call(failed)
-            )
-        except APIError as error:
-            if not request.idempotent and may_have_been_processed(error):
-                error.mark_may_have_succeeded()
-            raise
+def _report(event: RetryEvent, policy: RetryPolicy) -> None:
+    for events in _captures:
+        events.append(event)
+    _log.info(
+        "retrying %s %s in %.3fs after attempt %d of %d failed: %s",
+        event.method,
+        event.url,
+        event.delay,
+        event.attempt,
+        policy.max_retries + 1,
+        _summary(event.error),
+    )
 
 
 def _summary(error: APIError) -> str:

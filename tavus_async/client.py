@@ -2,208 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import enum
 import functools
-import logging
 import os
-import time
-from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
 
 import attrs
 from cattrs.preconf.json import JsonConverter
 
 from tavus_async import _http, _serde
 from tavus_async._gate import Gate
-from tavus_async._retry import Retrier, RetryPolicy
-from tavus_async.errors import APIConnectionError, ClientStateError, ValidationError
+from tavus_async._requester import ClientState, Requester, Shared
+from tavus_async._retry import RetryPolicy
+from tavus_async.errors import ClientStateError, ValidationError
 from tavus_async.services import ConversationsService, ReplicasService, VoicesService
-from tavus_async.session import (
-    AiohttpTransport,
-    ClientSession,
-    create_session,
-    user_agent,
-)
+from tavus_async.session import ClientSession
 
 
 __all__ = ["ClientState", "TavusClient"]
-
-_log = logging.getLogger("tavus_async")
-
-_T = TypeVar("_T")
-
-_CLOSED = (
-    "this TavusClient is closed; create a new client (or keep the "
-    "`async with` block open while you use it)"
-)
-
-
-class ClientState(enum.Enum):
-    """Where a client is in its life: it opens once and closes once."""
-
-    UNOPENED = "unopened"
-    """Built; no connection made yet."""
-    OPENED = "opened"
-    """Entered with ``async with``, or has sent a request."""
-    CLOSED = "closed"
-    """Closed: every further call raises :class:`ClientStateError`."""
 
 
 @functools.cache
 def _default_converter() -> JsonConverter:
     return _serde.make_converter()
-
-
-class _Core:
-    """What a client and its ``with_options`` views share: transport, state, gate."""
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str,
-        session: ClientSession | None,
-        connection_limit: int,
-        timeout: _http.Timeout,
-        gate: Gate,
-    ) -> None:
-        self.base_url = base_url
-        self.gate = gate
-        self.headers: dict[str, str] | None = _http.build_headers(api_key, user_agent())
-        self.body_headers = {**self.headers, "Content-Type": "application/json"}
-        self.state = ClientState.UNOPENED
-        self.entered = False
-        self._connection_limit = connection_limit
-        self._timeout = timeout
-        self.transport: AiohttpTransport | None = (
-            AiohttpTransport(session, owns_session=False)
-            if session is not None
-            else None
-        )
-        # Tasks in a wait before an attempt, which aclose() interrupts.
-        self.waiting: set[asyncio.Task[Any]] = set()
-
-    def open(self) -> AiohttpTransport:
-        if self.is_closed():
-            raise ClientStateError(_CLOSED)
-        if self.transport is None:
-            # A session of its own, used by nothing else, carries the key and
-            # the other fixed headers itself: aiohttp then merges none per request.
-            session = create_session(
-                timeout=self._timeout,
-                limit=self._connection_limit,
-                headers=self.headers,
-            )
-            self.headers, self.body_headers = None, {"Content-Type": "application/json"}
-            self.transport = AiohttpTransport(session, owns_session=True)
-        self.state = ClientState.OPENED
-        return self.transport
-
-    def is_closed(self) -> bool:
-        return self.state is ClientState.CLOSED
-
-    async def pause(self, wait: Callable[[], Awaitable[_T]]) -> _T:
-        """Await ``wait()``, a wait before an attempt, which closing the client ends.
-
-        :meth:`aclose` cancels the wait, and the cancellation becomes a
-        ``ClientStateError`` here (as ``asyncio.timeout`` turns its own into a
-        ``TimeoutError``); a cancellation of the caller stays one.
-        """
-        if self.is_closed():
-            raise ClientStateError(_CLOSED)
-        task = asyncio.current_task()
-        assert task is not None
-        cancelling = task.cancelling()
-        self.waiting.add(task)
-        try:
-            return await wait()
-        except asyncio.CancelledError:
-            # Closed while waiting: aclose() cancelled this task, once.
-            if self.is_closed() and task.uncancel() <= cancelling:
-                raise ClientStateError(_CLOSED) from None
-            raise
-        finally:
-            self.waiting.discard(task)
-
-    async def aclose(self) -> None:
-        if not self.is_closed():
-            self.state = ClientState.CLOSED
-            for task in self.waiting:
-                task.cancel()
-        if self.transport is not None:
-            await self.transport.aclose()
-
-
-class _Requester(Retrier):
-    """The :class:`_http.Requester` services use: one core, one timeout, one policy.
-
-    It is the :class:`Retrier` itself (``send`` is the retrying send), one
-    coroutine frame fewer on every call than holding one.
-    """
-
-    def __init__(
-        self,
-        core: _Core,
-        converter: JsonConverter,
-        timeout: _http.Timeout,
-        policy: RetryPolicy,
-    ) -> None:
-        super().__init__(policy, self._attempt)
-        self.core = core
-        self.timeout = timeout
-        self._converter = converter
-
-    @property
-    def converter(self) -> JsonConverter:
-        return self._converter
-
-    async def _pause(self, seconds: float) -> None:
-        await self.core.pause(lambda: asyncio.sleep(seconds))
-
-    async def _attempt(self, request: _http.Request, attempt: int) -> _http.Response:
-        core = self.core
-        transport = core.open()
-        if core.gate.may_wait and await core.pause(core.gate.wait):
-            transport = core.open()  # the client may have closed while this waited
-        url = _http.url_for(core.base_url, request)
-        debug = _log.isEnabledFor(logging.DEBUG)
-        started = time.perf_counter() if debug else 0.0
-        try:
-            response = await transport.send(
-                request.method,
-                url,
-                headers=core.headers if request.body is None else core.body_headers,
-                body=request.body,
-                timeout=self.timeout,
-            )
-        except APIConnectionError as error:
-            if debug:
-                _log.debug(
-                    "%s %s failed after %.3fs (attempt %d): %s",
-                    request.method,
-                    url,
-                    time.perf_counter() - started,
-                    attempt,
-                    error.message,
-                )
-            raise
-        if debug:
-            _log.debug(
-                "%s %s -> %d in %.3fs (attempt %d)",
-                request.method,
-                url,
-                response.status,
-                time.perf_counter() - started,
-                attempt,
-            )
-        if not 200 <= response.status < 300:
-            failure = _http.error_from_response(request.method, response)
-            core.gate.failed(failure, self.policy)
-            raise failure
-        core.gate.succeeded()
-        return response
 
 
 class TavusClient:
@@ -295,7 +115,7 @@ class TavusClient:
             )
         timeout_ = _http.Timeout.of(timeout)
         gate = Gate(requests_per_second)
-        core = _Core(
+        shared = Shared(
             api_key=key,
             base_url=_http.normalize_base_url(
                 url, allow_insecure_http=allow_insecure_http
@@ -306,12 +126,14 @@ class TavusClient:
             gate=gate,
         )
         self._bind(
-            _Requester(core, converter or _default_converter(), timeout_, policy)
+            Requester(shared, converter or _default_converter(), timeout_, policy),
+            view=False,
         )
 
-    def _bind(self, requester: _Requester) -> None:
+    def _bind(self, requester: Requester, *, view: bool) -> None:
         self._requester = requester
-        self._core = requester.core
+        self._core = requester.shared
+        self._view = view
         self.replicas: ReplicasService = ReplicasService(requester)
         self.voices: VoicesService = VoicesService(requester)
         self.conversations: ConversationsService = ConversationsService(requester)
@@ -325,8 +147,10 @@ class TavusClient:
         """A view of this client with other per-call settings.
 
         The view shares this client's session, lifecycle, pauses after a 429
-        and request budget: closing either closes both. Use it for one call,
-        such as ``client.with_options(max_retries=0).replicas.create(...)``.
+        and request budget. It owns none of them: its :meth:`aclose` (and
+        leaving ``async with view``) does nothing, and it is closed when this
+        client is. Use it for one call, such as
+        ``client.with_options(max_retries=0).replicas.create(...)``.
 
         Args:
             timeout: Replaces the timeout (as for the constructor).
@@ -341,7 +165,9 @@ class TavusClient:
             policy = attrs.evolve(policy, max_retries=max_retries)
         timeout_ = current.timeout if timeout is None else _http.Timeout.of(timeout)
         view = object.__new__(TavusClient)
-        view._bind(_Requester(current.core, current.converter, timeout_, policy))
+        view._bind(
+            Requester(current.shared, current.converter, timeout_, policy), view=True
+        )
         return view
 
     @property
@@ -365,6 +191,9 @@ class TavusClient:
         return self._requester.converter
 
     async def __aenter__(self) -> TavusClient:
+        if self._view:
+            self._core.open()
+            return self
         if self._core.entered or self._core.state is ClientState.CLOSED:
             raise ClientStateError(
                 "a TavusClient can be opened once; create a new one for another "
@@ -389,8 +218,10 @@ class TavusClient:
         after a 429 raises :class:`ClientStateError`, as does one whose
         request the closing cut off, unless it was a create that may have
         reached Tavus (:class:`APIConnectionError`, ``may_have_succeeded``).
+        On a :meth:`with_options` view this does nothing: close the client.
         """
-        await self._core.aclose()
+        if not self._view:
+            await self._core.aclose()
 
     def __repr__(self) -> str:
         return (

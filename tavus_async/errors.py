@@ -138,9 +138,11 @@ class APIError(TavusError):
     Attributes:
         method: The HTTP method, such as ``"GET"``.
         url: The URL that was requested (it never holds the API key).
-        may_have_succeeded: True when the request was not retry-safe (a create)
-            and failed in a way that leaves open whether Tavus acted on it: a
-            read timeout, a connection lost after sending, or a 500/502/504.
+        may_have_succeeded: True when the request changes something and
+            failed in a way that leaves open whether Tavus acted on it: a
+            create (never retried then) that met a read timeout, a connection
+            lost after sending, or a 500/502/504; or a delete, rename or end
+            whose earlier attempt met one of those before the last one failed.
     """
 
     def __init__(self, message: str, *, method: str, url: str) -> None:
@@ -153,11 +155,16 @@ class APIError(TavusError):
     def __str__(self) -> str:
         return f"{self.message} ({self.method} {self.url})"
 
-    def mark_may_have_succeeded(self) -> None:
-        """Record that Tavus may have acted on the request, with a note saying so."""
+    def mark_may_have_succeeded(self, note: str | None = None) -> None:
+        """Record that Tavus may have acted on the request, with a note saying so.
+
+        Args:
+            note: The note to add; by default, the one for a create that was
+                not retried.
+        """
         if not self.may_have_succeeded:
             self.may_have_succeeded = True
-            self.add_note(_MAY_HAVE_SUCCEEDED_NOTE)
+            self.add_note(note or _MAY_HAVE_SUCCEEDED_NOTE)
 
 
 class APIConnectionError(APIError, ConnectionError):

@@ -45,6 +45,9 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
+_RETRY_CONNECTION = "_retry_connection"
+
+
 def create_session(
     *,
     timeout: Timeout | None = None,
@@ -56,9 +59,12 @@ def create_session(
     """Build the ``aiohttp.ClientSession`` tavus_async uses.
 
     Call it inside a running event loop (aiohttp binds the session to it).
-    The session carries ``User-Agent: tavus-async/<version>`` and
-    ``Accept: application/json``; the API key is not stored in it but sent by
-    the client on each request, so one session may serve several clients.
+    aiohttp's own silent resend of a GET or DELETE after a dropped connection
+    is turned off: the client retries by its own rules, which must see every
+    failure (see the README's Retries section). The session carries
+    ``User-Agent: tavus-async/<version>`` and ``Accept: application/json``;
+    the API key is not stored in it but sent by the client on each request,
+    so one session may serve several clients.
     Pass the result to ``TavusClient(session=...)`` to share it; you then
     close it yourself.
 
@@ -86,7 +92,7 @@ def create_session(
     connector = aiohttp.TCPConnector(
         limit=limit, limit_per_host=limit_per_host, ttl_dns_cache=300
     )
-    return aiohttp.ClientSession(
+    session = aiohttp.ClientSession(
         connector=connector,
         timeout=_client_timeout(timeout or Timeout()),
         headers={
@@ -97,6 +103,14 @@ def create_session(
         trace_configs=list(trace_configs) if trace_configs else None,
         raise_for_status=False,
     )
+    if _RETRY_CONNECTION in aiohttp.ClientSession.ATTRS:
+        # aiohttp resends a GET or DELETE once, unseen, when its connection
+        # drops (aio-libs/aiohttp#10790: no public switch; its own test client
+        # sets this too). The client's retry rules must see every failure: a
+        # DELETE that acted before the drop, resent, hears "Invalid
+        # replica_id", and only a retry the client made knows that is success.
+        setattr(session, _RETRY_CONNECTION, False)
+    return session
 
 
 class AiohttpTransport:
@@ -111,7 +125,6 @@ class AiohttpTransport:
     def __init__(self, session: aiohttp.ClientSession, *, owns_session: bool) -> None:
         self.session = session
         self.owns_session = owns_session
-        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
         # Answers whose body is being read: closing the session does not wake
         # their readers (aiohttp drops the payload before the connection is
         # lost), so aclose() ends those reads itself.
@@ -141,16 +154,13 @@ class AiohttpTransport:
                 "the aiohttp session passed to TavusClient was closed; "
                 "keep it open while the client is in use"
             )
-        aiohttp_timeout = self._timeouts.get(timeout)
-        if aiohttp_timeout is None:
-            aiohttp_timeout = self._timeouts[timeout] = _client_timeout(timeout)
         try:
             async with self.session.request(
                 method,
                 url,
                 headers=headers,
                 data=body,
-                timeout=aiohttp_timeout,
+                timeout=_client_timeout(timeout),
                 allow_redirects=False,
             ) as answer:
                 self._reading.add(answer)

@@ -1,37 +1,27 @@
-"""The client-wide gate: pause decisions and budget slots as tables, then loopback.
+"""The client-wide gate: pause, burst, release and budget decisions as tables.
 
-The loopback tests read the fake's request log (``RecordedRequest.at``, event
-loop time of arrival) to check what reached the server and when.
+The decisions take the time as an argument, so these tests need no clock. The
+gate on a real loopback server is in ``test_gate_loopback.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import math
+import random
 
 import pytest
 
-from tavus_async import (
-    APIConnectionError,
-    RateLimitError,
-    RetryPolicy,
-    TavusClient,
-    ValidationError,
-)
+from tavus_async import RateLimitError, RetryPolicy, TavusClient, ValidationError
 from tavus_async._gate import Gate, pause_for
-from tavus_async.testing import FakeTavus, Fault, set_testing
+from tavus_async.errors import InternalServerError
+from tavus_async.testing import set_testing
 
 
 POLICY = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=60.0)
 SHORT = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=1.0)
-REPLICAS = "/v2/replicas"
-INTERVAL = 0.05  # requests_per_second=20
-# Slots are absolute times: a timer that fires late on a busy machine (or a
-# request the fake reads late) shortens the next gap. 5 ms is typical, 15 ms
-# was seen with every core busy.
-SLACK = 0.015
+URL = "https://tavus.test/v2/replicas"
 
 
 @pytest.mark.parametrize(
@@ -57,10 +47,12 @@ SLACK = 0.015
         (POLICY, 404, None, 3, None),
         (POLICY, 200, 5.0, 0, None),
         # every pause is capped at max_retry_after
-        (POLICY, 429, 600.0, 1, 60.0),
-        (POLICY, 503, 600.0, 0, 60.0),
+        # a computed pause is capped at max_retry_after; the server's is not
+        # (Gate.refuses turns a wait past the cap into an error)
         (SHORT, 429, None, 5, 1.0),
-        (SHORT, 429, 30.0, 1, 1.0),
+        (POLICY, 429, 600.0, 1, 600.0),
+        (POLICY, 503, 600.0, 0, 600.0),
+        (SHORT, 429, 30.0, 1, 30.0),
     ],
 )
 def test_pause_for(
@@ -93,7 +85,7 @@ def test_pause_then_budget() -> None:
     """After a pause the requests leave one interval apart, not all at once."""
     gate = Gate(10)
 
-    assert 1.0 == gate.pause(0.0, 1.0)
+    assert 1.0 == gate.pause(0.0, 1.0, window=0.0)
     assert [1.0, 1.1, 1.2] == pytest.approx([gate.reserve(0.0) for _ in range(3)])
     assert 1.3 == pytest.approx(gate.reserve(0.0, honour_pause=False))
 
@@ -102,19 +94,22 @@ def test_pause_decisions() -> None:
     """A pause begins once, only lengthens, ends on its own, and may be ignored."""
     gate = Gate(None)
 
-    assert gate.pause(10.0, 0.0) is None
-    assert 1.0 == gate.pause(10.0, 1.0)
-    assert gate.pause(10.2, 0.5) is None  # inside the running pause
+    assert gate.pause(10.0, 0.0, window=0.0) is None
+    assert 1.0 == gate.pause(10.0, 1.0, window=0.0)
+    assert 1 == gate.epoch
+    assert gate.pause(10.2, 0.5, window=0.0) is None  # inside the running pause
     assert 11.0 == gate.paused_until
-    assert gate.pause(10.5, 2.0) is None  # lengthens it, begins nothing
+    assert gate.pause(10.5, 2.0, window=0.0) is None  # lengthens it, begins nothing
     assert 12.5 == gate.paused_until
+    assert 1 == gate.epoch
     assert 1.5 == gate.paused_for(11.0)
     assert 0.0 == gate.reserve(11.0, honour_pause=False)
     assert 1.5 == gate.reserve(11.0)
     assert 0.0 == gate.reserve(12.5)
     assert gate.paused_until is None
     assert 0.0 == gate.paused_for(13.0)
-    assert 0.5 == gate.pause(13.0, 0.5)  # a new pause begins
+    assert 0.5 == gate.pause(13.0, 0.5, window=0.0)  # a new pause begins
+    assert 2 == gate.epoch
 
 
 def test_release_gives_back_only_the_latest_slot() -> None:
@@ -128,31 +123,137 @@ def test_release_gives_back_only_the_latest_slot() -> None:
     assert 0.1 == pytest.approx(gate.reserve(0.0))
 
 
-# (now, status, retry_after) -> (pause begun, streak after, paused until)
+# (now, status, retry_after, epoch the request left under)
+#     -> (pause begun, streak after, paused until, epoch after)
 OUTCOMES = [
-    ((0.0, 429, None), (0.5, 1, 0.5)),
-    ((0.1, 429, None), (None, 2, 1.1)),  # lengthened by the streak's 1.0
-    ((0.2, 404, None), (None, 2, 1.1)),
-    ((0.3, 503, None), (None, 2, 1.1)),
-    ((2.0, 429, None), (2.0, 3, 4.0)),
-    ((2.1, 200, None), (None, 0, 4.0)),
-    ((5.0, 429, None), (0.5, 1, 5.5)),
-    ((6.0, 503, 1.25), (1.25, 1, 7.25)),
-    ((7.0, 429, 0.0), (None, 2, 7.25)),
-    ((8.0, 204, None), (None, 0, 7.25)),
-    ((9.0, 429, 120.0), (60.0, 1, 69.0)),
+    ((0.0, 429, None, 0), (0.5, 1, 0.5, 1)),
+    # the rest of the burst left before the pause began: no step, no lengthening
+    ((0.1, 429, None, 0), (None, 1, 0.5, 1)),
+    ((0.2, 429, None, 0), (None, 1, 0.5, 1)),
+    ((0.2, 404, None, 0), (None, 1, 0.5, 1)),
+    ((0.3, 503, None, 0), (None, 1, 0.5, 1)),
+    # ... nor does an old success end the streak
+    ((0.3, 200, None, 0), (None, 1, 0.5, 1)),
+    # a request held by the pause meets a 429 again: the next step
+    ((0.7, 429, None, 1), (1.0, 2, 1.7, 2)),
+    ((0.8, 429, None, 1), (None, 2, 1.7, 2)),
+    # a stale one with its own Retry-After may lengthen the pause
+    ((0.9, 429, 1.0, 1), (None, 2, 1.9, 2)),
+    ((2.0, 429, None, 2), (2.0, 3, 4.0, 3)),
+    # a success of a request that left after the last pause began ends the streak
+    ((4.1, 200, None, 3), (None, 0, 4.0, 3)),
+    ((5.0, 429, None, 3), (0.5, 1, 5.5, 4)),
+    # any error with Retry-After pauses; the streak is of 429s only
+    ((6.0, 503, 1.25, 4), (1.25, 1, 7.25, 5)),
+    ((7.0, 429, 0.0, 4), (None, 1, 7.25, 5)),
+    ((8.0, 204, None, 5), (None, 0, 7.25, 5)),
+    # the server's Retry-After is not capped here: see test_refusals
+    ((9.0, 429, 120.0, 5), (120.0, 1, 129.0, 6)),
 ]
 
 
 def test_record_outcomes() -> None:
-    """A 2xx ends the 429 streak; 429s and Retry-After begin or lengthen pauses."""
+    """One burst is one step; the streak counts pauses; fresh 2xx ends it."""
     gate = Gate(None)
     seen = []
-    for (now, status, retry_after), _ in OUTCOMES:
-        begun = gate.record(now, status, retry_after, POLICY)
-        seen.append((begun, gate.streak, gate.paused_until))
+    for (now, status, retry_after, epoch), _ in OUTCOMES:
+        begun = gate.record(now, status, retry_after, POLICY, epoch)
+        seen.append((begun, gate.streak, gate.paused_until, gate.epoch))
 
     assert [expected for _, expected in OUTCOMES] == seen
+
+
+@pytest.mark.parametrize("retry_after", [None, 2.0])
+def test_a_burst_of_twenty_429s_is_one_step(retry_after: float | None) -> None:
+    """Twenty 429s to requests in flight together: one pause of the first step."""
+    gate = Gate(None)
+    for i in range(20):
+        gate.record(i / 1000, 429, retry_after, POLICY, epoch=0)
+
+    assert 1 == gate.streak
+    assert 1 == gate.epoch
+    expected = 0.5 if retry_after is None else 0.019 + retry_after
+    assert expected == pytest.approx(gate.paused_until)
+
+
+def test_held_requests_leave_spread_over_the_release_window() -> None:
+    """The requests a pause holds leave at its end plus a share of the window."""
+    gate = Gate(None, rng=random.Random(7))
+    assert 2.0 == gate.record(0.0, 429, 2.0, POLICY, epoch=0)
+
+    starts = [0.5 + gate.reserve(0.5) for _ in range(20)]
+    assert all(2.0 <= start <= 4.0 for start in starts)  # window: min(2.0, 8.0)
+    assert 20 == len(set(starts))
+    assert max(starts) - min(starts) >= 1.0  # seeded: spread, not bunched
+    assert 0.0 == gate.reserve(4.5)  # after the pause, no wait
+
+
+def test_the_release_window_is_capped_at_max_delay() -> None:
+    gate = Gate(None, rng=random.Random(3))
+    gate.record(0.0, 503, 30.0, POLICY, epoch=0)
+
+    starts = [gate.reserve(1.0) + 1.0 for _ in range(50)]
+    assert all(30.0 <= start <= 38.0 for start in starts)
+    assert max(starts) > 34.0
+
+
+def test_held_requests_still_keep_the_budget() -> None:
+    """With a budget, the spread slots are also at least an interval apart."""
+    gate = Gate(10, rng=random.Random(1))
+    gate.record(0.0, 429, None, POLICY, epoch=0)  # 0.5 s, window 0.5 s
+
+    starts = [gate.reserve(0.1) + 0.1 for _ in range(10)]
+    assert all(b - a >= 0.1 - 1e-9 for a, b in itertools.pairwise(starts))
+    assert starts[0] >= 0.5
+
+
+def test_refusals() -> None:
+    """A wait past max_retry_after is refused while more than the cap is left."""
+    gate = Gate(None)
+    gate.record(0.0, 429, 3600.0, POLICY, epoch=0)
+
+    assert 3600.0 == gate.refuses(0.0, POLICY.max_retry_after)
+    assert 61.0 == gate.refuses(3539.0, POLICY.max_retry_after)
+    assert gate.refuses(3540.0, POLICY.max_retry_after) is None  # now waited for
+    assert 60.0 <= gate.reserve(3540.0) <= 60.0 + POLICY.max_delay  # the window
+    assert gate.refuses(3600.0, POLICY.max_retry_after) is None
+
+
+def test_a_pause_within_the_cap_is_never_refused() -> None:
+    gate = Gate(None)
+    gate.record(0.0, 429, 60.0, POLICY, epoch=0)
+
+    assert gate.refuses(0.0, POLICY.max_retry_after) is None
+
+
+async def test_a_refusal_raises_the_error_class_that_began_it() -> None:
+    """The refused call gets the cause's class and status, and the time left."""
+    loop = asyncio.get_running_loop()
+    for status, cls in [(429, RateLimitError), (503, InternalServerError)]:
+        gate = Gate(None)
+        cause = cls(
+            "slow down",
+            method="GET",
+            url=URL,
+            status_code=status,
+            retry_after=3600.0,
+        )
+        gate.failed(cause, POLICY, gate.epoch)
+        before = loop.time()
+
+        with pytest.raises(cls) as info:
+            await gate.wait("DELETE", URL + "/r1", POLICY)
+
+        error = info.value
+        assert (status, "DELETE", URL + "/r1") == (
+            error.status_code,
+            error.method,
+            error.url,
+        )
+        assert error.retry_after is not None
+        assert 60.0 < error.retry_after <= 3600.0 - (before - loop.time())
+        assert "not sent" in error.message
+        assert "max_retry_after (60s)" in error.message
 
 
 @pytest.mark.parametrize(
@@ -175,25 +276,25 @@ def test_requests_per_second_accepted(rps: float | None) -> None:
 
 def test_unused_gate_does_not_yield() -> None:
     """No budget and no pause: wait() finishes at its first step, without a loop."""
-    waiting = Gate(None).wait()
+    waiting = Gate(None).wait("GET", URL, POLICY)
 
     with pytest.raises(StopIteration) as info:
         waiting.send(None)
 
-    assert info.value.value is False
+    assert 0 == info.value.value
 
 
 async def test_testing_mode_skips_pauses_but_keeps_the_budget() -> None:
+    """Three requests at 50 per second after a 30 s pause: the pause is not slept."""
     loop = asyncio.get_running_loop()
     gate = Gate(50)
-    gate.pause(loop.time(), 30.0)
+    gate.pause(loop.time(), 30.0, window=8.0)
     started = loop.time()
 
-    async with asyncio.timeout(1):
-        for _ in range(3):
-            await gate.wait()
+    for _ in range(3):
+        await gate.wait("GET", URL, POLICY)
 
-    assert 2 * 0.02 <= loop.time() - started < 1
+    assert 2 * 0.02 <= loop.time() - started < 30.0
     assert gate.paused_until is not None  # recorded, not slept
 
 
@@ -202,182 +303,34 @@ async def test_a_pause_begun_during_the_wait_is_waited_for() -> None:
     set_testing(False)
     loop = asyncio.get_running_loop()
     gate = Gate(50)
-    started = loop.time()
-    await gate.wait()  # the first slot, at once
-    second = asyncio.create_task(gate.wait())  # sleeps 0.02 for its slot
+    await gate.wait("GET", URL, POLICY)  # the first slot, at once
+    second = asyncio.create_task(gate.wait("GET", URL, POLICY))  # sleeps 0.02
+    await asyncio.sleep(0)  # it reserved its slot and sleeps
 
-    await asyncio.sleep(0.01)
-    gate.pause(loop.time(), 0.05)  # until about started + 0.06
-    assert await second
+    gate.pause(loop.time(), 0.05, window=0.0)  # begins before that slot
+    until = gate.paused_until
+    assert until is not None
+    assert 1 == await second
 
-    assert loop.time() - started >= 0.06
+    assert loop.time() >= until
 
 
 async def test_cancelled_waiters_do_not_break_the_gate() -> None:
+    """A cancelled waiter gives its slot back when it is the latest one."""
     set_testing(False)
     loop = asyncio.get_running_loop()
     gate = Gate(20)
     started = loop.time()
-    gate.pause(started, 0.05)
-
-    async def through() -> float:
-        await gate.wait()
-        return loop.time() - started
-
-    first, middle, last = (asyncio.create_task(through()) for _ in range(3))
-    await asyncio.sleep(0)  # each reserved its slot: +0.05, +0.1, +0.15
+    gate.pause(started, 0.05, window=0.0)
+    waiters = [asyncio.create_task(gate.wait("GET", URL, POLICY)) for _ in range(3)]
+    await asyncio.sleep(0)  # slots: +0.05, +0.1, +0.15
+    first, middle, last = waiters
     middle.cancel()
     last.cancel()
-    late = asyncio.create_task(through())  # gets the slot `last` gave back
-    first_at, late_at = await asyncio.gather(first, late)
+    await asyncio.gather(middle, last, return_exceptions=True)
 
     assert middle.cancelled()
     assert last.cancelled()
-    assert 0.05 <= first_at < 0.1
-    assert 0.15 <= late_at < 0.19  # 0.2 had `last` kept its slot
-    assert 0.0 == gate.reserve(loop.time() + 1)
-
-
-async def hammer(client: TavusClient, replica_id: str, stop: asyncio.Event) -> int:
-    """Get one replica over and over, 10 ms apart, until ``stop``; count the calls."""
-    calls = 0
-    while not stop.is_set():
-        assert replica_id == (await client.replicas.get(replica_id)).replica_id
-        calls += 1
-        await asyncio.sleep(0.01)
-    return calls
-
-
-async def one_fault_among_hammers(
-    fake: FakeTavus, client: TavusClient, fault: Fault
-) -> float:
-    """Seven replicas hammered while an eighth gets ``fault``; its arrival time."""
-    ids = [fake.add_replica(replica_name=f"R{i}") for i in range(8)]
-    stop = asyncio.Event()
-    hammers = [asyncio.create_task(hammer(client, i, stop)) for i in ids[1:]]
-    await asyncio.sleep(0.02)
-    path = f"{REPLICAS}/{ids[0]}"
-    fake.inject(fault, path=path)
-
-    assert ids[0] == (await client.replicas.get(ids[0])).replica_id
-    await asyncio.sleep(0.02)
-    stop.set()
-    assert all(calls >= 3 for calls in await asyncio.gather(*hammers))
-    faulted = [r for r in fake.requests if r.fault is not None]
-    assert [(path, fault.status)] == [(r.path, r.status) for r in faulted]
-    assert all(r.status == 200 for r in fake.requests if r.fault is None)
-    return faulted[0].at
-
-
-@pytest.mark.parametrize(
-    ("fault", "reason"),
-    [
-        (Fault.http(429, retry_after_ms=300), "rate limited (429 on GET "),
-        (Fault.http(503, retry_after=0.3), "asked to retry later (503 on GET "),
-    ],
-)
-async def test_one_pause_holds_every_request(
-    fake: FakeTavus,
-    client: TavusClient,
-    caplog: pytest.LogCaptureFixture,
-    fault: Fault,
-    reason: str,
-) -> None:
-    """While one call waits out a 429 or 503, the concurrent ones send nothing."""
-    set_testing(False)
-    caplog.set_level(logging.INFO, logger="tavus_async")
-
-    t = await one_fault_among_hammers(fake, client, fault)
-
-    arrivals = [r.at - t for r in fake.requests]
-    assert [] == [a for a in arrivals if 0.05 < a < 0.3]
-    assert any(a < 0 for a in arrivals)  # hammering before the fault
-    assert sum(a >= 0.3 for a in arrivals) >= 2  # and again after the pause
-    pauses = [r.getMessage() for r in caplog.records if "pausing" in r.getMessage()]
-    assert 1 == len(pauses)
-    assert pauses[0].startswith(reason)
-    assert pauses[0].endswith(": pausing every request of this client for 0.300s")
-    assert fake.api_key not in caplog.text
-
-
-async def test_testing_mode_logs_the_pause_but_does_not_sleep(
-    fake: FakeTavus, client: TavusClient, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="tavus_async")
-
-    await one_fault_among_hammers(fake, client, Fault.http(429, retry_after_ms=300))
-
-    arrivals = sorted(r.at for r in fake.requests)
-    assert max(b - a for a, b in itertools.pairwise(arrivals)) < 0.3
-    assert "pausing every request of this client for 0.300s" in caplog.text
-
-
-@pytest.mark.parametrize(("testing", "calls"), [(True, 10), (False, 5)])
-async def test_budget_spaces_requests(
-    fake: FakeTavus, testing: bool, calls: int
-) -> None:
-    """Concurrent calls through a client and its views leave 1/rps apart."""
-    set_testing(testing)
-    async with TavusClient(
-        api_key=fake.api_key, base_url=fake.url, requests_per_second=20
-    ) as client:
-        views = [client, client.with_options(timeout=5), client.with_options()]
-        await asyncio.gather(*(views[i % 3].voices.list() for i in range(calls)))
-
-    arrivals = sorted(r.at for r in fake.requests)
-    assert calls == len(arrivals)
-    assert min(b - a for a, b in itertools.pairwise(arrivals)) >= INTERVAL - SLACK
-
-
-async def test_views_share_the_pause(fake: FakeTavus, client: TavusClient) -> None:
-    """A 429 answered to a with_options view holds the parent client too."""
-    set_testing(False)
-    view = client.with_options(max_retries=0)
-    fake.inject(Fault.http(429, retry_after_ms=100), path=REPLICAS)
-
-    with pytest.raises(RateLimitError):
-        await view.replicas.list()
-    await client.voices.list()
-
-    assert view._core.gate is client._core.gate
-    rate_limited, after = (r.at for r in fake.requests)
-    assert after - rate_limited >= 0.1
-
-
-async def test_a_call_cancelled_in_a_pause_leaves_the_others_going(
-    fake: FakeTavus, client: TavusClient
-) -> None:
-    set_testing(False)
-    fake.inject(Fault.http(429, retry_after_ms=60), path=REPLICAS)
-    with pytest.raises(RateLimitError):
-        await client.with_options(max_retries=0).replicas.list()
-
-    blocked = asyncio.create_task(client.voices.list())
-    await asyncio.sleep(0.01)
-    blocked.cancel()
-    await client.voices.list()
-
-    assert blocked.cancelled()
-    assert ["/v2/replicas", "/v2/voices"] == [r.path for r in fake.requests]
-    assert fake.requests[1].at - fake.requests[0].at >= 0.06
-
-
-async def test_streak_and_outcomes_through_the_client(
-    fake: FakeTavus, client: TavusClient
-) -> None:
-    """429s lengthen the streak, a dropped connection is no outcome, a 2xx ends it."""
-    gate = client._core.gate
-    fake.inject(Fault.http(429), times=2, path=REPLICAS)
-    with pytest.raises(RateLimitError):
-        await client.with_options(max_retries=1).replicas.list()
-    paused_until = gate.paused_until
-    assert 2 == gate.streak
-    assert paused_until is not None
-
-    fake.inject(Fault.drop(), times=2, path="/v2/voices")  # aiohttp resends once
-    with pytest.raises(APIConnectionError):
-        await client.with_options(max_retries=0).voices.list()
-    assert (2, paused_until) == (gate.streak, gate.paused_until)
-
-    await client.voices.list()
-    assert 0 == gate.streak
+    # `last` gave +0.15 back; `middle`'s +0.1 stays spent (a slot came after it)
+    assert started + 0.15 == pytest.approx(gate.reserve(started) + started)
+    assert 1 == await first

@@ -10,6 +10,7 @@ import pytest
 from tavus_async import (
     APIConnectionError,
     APITimeoutError,
+    BadRequestError,
     CreateConversationRequest,
     CreateReplicaRequest,
     DecodeError,
@@ -117,18 +118,18 @@ async def test_dropped_connections_on_get_are_retried(
 ) -> None:
     """Connections dropped without an answer are retried for a read.
 
-    aiohttp itself resends a GET once when a kept-alive connection drops, so
-    three drops in a row are needed to reach our retry loop.
+    aiohttp would resend a GET once by itself when its connection drops; the
+    client's own session turns that off, so each drop is one of our retries.
     """
-    fake.inject(Fault.drop(), times=3, path=REPLICAS)
+    fake.inject(Fault.drop(), times=2, path=REPLICAS)
 
     with capture_retries() as retries:
         await client.replicas.list()
 
-    assert retries
+    assert 2 == len(retries)
     assert all(isinstance(r.error, APIConnectionError) for r in retries)
     assert all(r.error.request_sent for r in retries)  # type: ignore[attr-defined]
-    assert 4 == fake.count()
+    assert 3 == fake.count()
 
 
 async def test_slow_get_times_out_then_succeeds(fake: FakeTavus) -> None:
@@ -316,3 +317,70 @@ async def test_cancelling_during_a_retry_wait(fake: FakeTavus) -> None:
             await task
 
     assert 1 == fake.count()
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.http(502, after=True), Fault.drop(after=True)], ids=["502", "drop"]
+)
+async def test_a_delete_that_acted_behind_a_failure_succeeds(
+    fake: FakeTavus, client: TavusClient, fault: Fault
+) -> None:
+    """The first DELETE acts, its answer is lost; the retry's 400 means done."""
+    replica_id = fake.add_replica(replica_name="R")
+    conversation = await client.conversations.create(
+        CreateConversationRequest(replica_id=replica_id)
+    )
+    conversation_path = f"/v2/conversations/{conversation.conversation_id}"
+    fake.inject(fault, method="DELETE", path=f"{REPLICAS}/{replica_id}")
+    fake.inject(fault, method="DELETE", path=conversation_path)
+
+    with capture_retries() as retries:
+        await client.conversations.delete(conversation.conversation_id)
+        await client.replicas.delete(replica_id)
+
+    assert 2 == len(retries)
+    assert 2 == fake.count("DELETE", f"{REPLICAS}/{replica_id}")
+    assert 2 == fake.count("DELETE", conversation_path)
+    assert [400, 400] == [r.status for r in fake.requests if r.fault is None][-2:]
+    with pytest.raises(BadRequestError):
+        await client.replicas.get(replica_id)
+
+
+async def test_a_rename_that_acted_behind_a_failure_is_repeated(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    replica_id = fake.add_replica(replica_name="R")
+    fake.inject(Fault.drop(after=True), method="PATCH")
+
+    await client.replicas.rename(replica_id, "S")
+
+    assert "S" == fake.replica(replica_id)["replica_name"]
+    assert 2 == fake.count("PATCH")
+
+
+async def test_a_failed_delete_that_may_have_acted_says_so(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    """Every attempt fails, the first after acting: the error says it may be done."""
+    replica_id = fake.add_replica(replica_name="R")
+    fake.inject(Fault.http(502, after=True), method="DELETE")
+    fake.inject(Fault.http(502), times=2, method="DELETE")
+
+    with pytest.raises(InternalServerError) as info:
+        await client.replicas.delete(replica_id)
+
+    assert info.value.may_have_succeeded
+    assert "earlier attempt" in info.value.__notes__[0]
+
+
+async def test_a_delete_of_an_unknown_id_is_still_an_error(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    """Without an earlier attempt that may have acted, 400 is the answer."""
+    fake.inject(Fault.http(503), method="DELETE")  # Tavus surely did not act
+
+    with pytest.raises(BadRequestError) as info:
+        await client.replicas.delete("r0000000000")
+
+    assert not info.value.may_have_succeeded
+    assert 2 == fake.count("DELETE")

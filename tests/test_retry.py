@@ -1,29 +1,29 @@
-"""Retry rules and delays as tables; the backoff loop around a scripted attempt."""
+"""Retry rules, delays, backoff's wait generator and verdicts, as tables."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import pytest
 
 from tavus_async import (
     APIConnectionError,
-    APIError,
     APIStatusError,
     APITimeoutError,
     DecodeError,
     RetryPolicy,
     ValidationError,
 )
-from tavus_async._http import Request, Response
+from tavus_async._http import Request
 from tavus_async._retry import (
-    Retrier,
+    Verdict,
     capture_retries,
     compute_delay,
     is_retryable,
     is_testing,
     may_have_been_processed,
+    retry_waits,
     set_testing,
+    should_retry,
+    verdict,
 )
 
 
@@ -137,125 +137,109 @@ def test_bad_policies_are_refused(kwargs: dict[str, object], field: str) -> None
     assert field == info.value.field
 
 
-OK = Response(status=200, headers={}, body=b"{}", url="u")
+@pytest.mark.parametrize(
+    ("make", "idempotent", "expected"),
+    [
+        (lambda: status(503), True, True),
+        (lambda: status(429, retry_after=60.0), True, True),
+        (lambda: status(429, retry_after=60.5), True, False),
+        (lambda: status(503, retry_after=3600.0), False, False),
+        (lambda: status(429, retry_after=1.0), False, True),
+        (lambda: status(500), False, False),
+        (lambda: status(400), True, False),
+        (reset, True, True),
+        (reset, False, False),
+        (refused, False, True),
+    ],
+)
+def test_should_retry(make: object, idempotent: bool, expected: bool) -> None:
+    """Retryable, and the server asked for no wait past max_retry_after."""
+    error = make()  # type: ignore[operator]
 
-
-class Script:
-    """An attempt function that fails with the given errors, then succeeds."""
-
-    def __init__(self, errors: Iterable[APIError]) -> None:
-        self.errors = list(errors)
-        self.attempts: list[int] = []
-
-    async def __call__(self, request: Request, attempt: int) -> Response:
-        self.attempts.append(attempt)
-        if self.errors:
-            raise self.errors.pop(0)
-        return OK
+    assert expected == should_retry(error, idempotent=idempotent, policy=POLICY)
 
 
 GET = Request(method="GET", path="v2/x")
 POST = Request(method="POST", path="v2/replicas", body=b"{}", idempotent=False)
+DELETE = Request(method="DELETE", path="v2/replicas/r1", done_if_gone=True)
+END = Request(method="POST", path="v2/conversations/c1/end", done_if_gone=True)
+RENAME = Request(method="PATCH", path="v2/replicas/r1/name", body=b"{}")
+
+RAISE, MAYBE, DONE = Verdict.RAISE, Verdict.MAY_HAVE_SUCCEEDED, Verdict.DONE
 
 
-async def test_retries_until_success_and_records_waits() -> None:
-    """Transient failures are retried; each wait is computed and recorded."""
-    script = Script([status(503, retry_after=2.0), status(429, retry_after=0.5)])
-    retrier = Retrier(RetryPolicy(max_retries=2), script)
+@pytest.mark.parametrize(
+    ("request_", "make", "acted_before", "expected"),
+    [
+        # reading changes nothing, whatever happened before
+        (GET, lambda: status(400), True, RAISE),
+        (GET, lambda: status(502), False, RAISE),
+        (GET, reset, True, RAISE),
+        # a delete or end that may have acted, then hears "no such resource": done
+        (DELETE, lambda: status(400), True, DONE),
+        (DELETE, lambda: status(404), True, DONE),
+        (DELETE, lambda: status(410), True, DONE),
+        (END, lambda: status(400), True, DONE),
+        # ... but not without an earlier attempt that may have acted
+        (DELETE, lambda: status(400), False, RAISE),
+        (DELETE, lambda: status(404), False, RAISE),
+        # ... nor for another failure, which may still have acted
+        (DELETE, lambda: status(409), True, MAYBE),
+        (DELETE, lambda: status(401), True, MAYBE),
+        (DELETE, lambda: status(502), True, MAYBE),
+        (DELETE, lambda: status(502), False, MAYBE),
+        (DELETE, reset, False, MAYBE),
+        (DELETE, refused, False, RAISE),
+        (DELETE, lambda: status(503), False, RAISE),
+        # a rename's "no such replica" is not its purpose: it may have renamed first
+        (RENAME, lambda: status(400), True, MAYBE),
+        (RENAME, lambda: status(400), False, RAISE),
+        (RENAME, lambda: status(422), False, RAISE),
+        # a create is never retried after it may have acted
+        (POST, lambda: status(500), False, MAYBE),
+        (POST, read_timeout, False, MAYBE),
+        (POST, lambda: status(429), False, RAISE),
+        (POST, lambda: status(400), False, RAISE),
+        (POST, refused, False, RAISE),
+    ],
+)
+def test_verdict(
+    request_: Request, make: object, acted_before: bool, expected: Verdict
+) -> None:
+    """What a call's last error means, given what its earlier attempts did."""
+    error = make()  # type: ignore[operator]
 
-    with capture_retries() as retries:
-        result = await retrier.send(GET)
-
-    assert OK is result
-    assert [1, 2, 3] == script.attempts
-    assert [(1, 2.0), (2, 0.5)] == [(r.attempt, r.delay) for r in retries]
-
-
-async def test_gives_up_after_max_retries() -> None:
-    """The last error is raised once the retries are spent."""
-    errors = [status(500), status(502), status(504)]
-    script = Script(errors)
-
-    with pytest.raises(APIStatusError) as info:
-        await Retrier(RetryPolicy(max_retries=2), script).send(GET)
-
-    assert 504 == info.value.status_code
-    assert [1, 2, 3] == script.attempts
-    assert not info.value.may_have_succeeded
-
-
-async def test_zero_retries_means_one_attempt() -> None:
-    """max_retries=0 disables retrying."""
-    script = Script([status(503)])
-
-    with pytest.raises(APIStatusError):
-        await Retrier(RetryPolicy(max_retries=0), script).send(GET)
-
-    assert [1] == script.attempts
-
-
-async def test_create_is_not_retried_after_a_500_and_says_so() -> None:
-    """A 500 on a create is raised at once, marked as possibly applied."""
-    script = Script([status(500)])
-
-    with pytest.raises(APIStatusError) as info:
-        await Retrier(RetryPolicy(max_retries=5), script).send(POST)
-
-    assert [1] == script.attempts
-    assert info.value.may_have_succeeded
-    assert "billed twice" in info.value.__notes__[0]
+    assert expected == verdict(request_, error, acted_before=acted_before)
 
 
-async def test_create_is_retried_after_refused_connection_429_and_503() -> None:
-    """A create is retried when Tavus certainly did not act."""
-    script = Script([refused(), status(429), status(503)])
-
-    assert OK is await Retrier(RetryPolicy(max_retries=3), script).send(POST)
-    assert [1, 2, 3, 4] == script.attempts
-
-
-async def test_create_read_timeout_is_not_retried() -> None:
-    """A read timeout on a create may have created it: raised, marked, not retried."""
-    script = Script([read_timeout()])
-
-    with pytest.raises(APITimeoutError) as info:
-        await Retrier(RetryPolicy(max_retries=3), script).send(POST)
-
-    assert [1] == script.attempts
-    assert info.value.may_have_succeeded
-
-
-async def test_retry_after_longer_than_the_cap_is_raised() -> None:
-    """A server asking for a wait past max_retry_after gets the error back at once."""
-    script = Script([status(429, retry_after=3600.0)])
-
-    with pytest.raises(APIStatusError) as info:
-        await Retrier(RetryPolicy(max_retries=3, max_retry_after=30), script).send(GET)
-
-    assert [1] == script.attempts
-    assert 3600.0 == info.value.retry_after
-
-
-async def test_non_retryable_errors_are_raised_at_once() -> None:
-    """A 400 is never retried."""
-    script = Script([status(400)])
-
-    with pytest.raises(APIStatusError):
-        await Retrier(RetryPolicy(max_retries=3), script).send(GET)
-
-    assert [1] == script.attempts
-
-
-async def test_jittered_waits_stay_under_the_ceiling() -> None:
-    """Without Retry-After, each wait is within the exponential ceiling."""
-    script = Script([status(500)] * 4)
-    policy = RetryPolicy(max_retries=4, initial_delay=0.5, max_delay=1.0)
+def test_retry_waits_follow_the_errors_sent_in() -> None:
+    """backoff's generator: Retry-After exactly, else jitter under the ceiling."""
+    set_testing(False)
+    policy = RetryPolicy(max_retries=5, initial_delay=0.5, max_delay=1.0)
+    waits = retry_waits(policy)
+    next(waits)  # backoff primes it
+    errors = [status(503), status(429, retry_after=2.5), status(500), status(500)]
 
     with capture_retries() as retries:
-        await Retrier(policy, script).send(GET)
+        delays = [waits.send(error) for error in errors]
 
-    ceilings = [0.5, 1.0, 1.0, 1.0]
-    assert all(0.0 <= r.delay <= c for r, c in zip(retries, ceilings, strict=True))
+    assert 2.5 == delays[1]
+    assert all(0.0 <= d <= c for d, c in zip(delays, [0.5, 2.5, 1.0, 1.0], strict=True))
+    assert [1, 2, 3, 4] == [r.attempt for r in retries]
+    assert delays == [r.delay for r in retries]
+    assert errors == [r.error for r in retries]
+
+
+def test_retry_waits_in_testing_mode_record_but_yield_zero() -> None:
+    """Testing mode: the computed wait is recorded, the sleep is 0."""
+    set_testing(True)
+    waits = retry_waits(POLICY)
+    next(waits)
+
+    with capture_retries() as retries:
+        assert 0.0 == waits.send(status(429, retry_after=2.0))
+
+    assert [2.0] == [r.delay for r in retries]
 
 
 def test_testing_switch() -> None:
