@@ -26,7 +26,15 @@ module (types, the converter, the HTTP core) can raise these errors.
             └── InternalServerError           500 and above
 
 Errors also inherit the matching built-in, so ``except TimeoutError`` or
-``except ValueError`` catch ours too. No ``aiohttp`` exception ever escapes a
+``except ValueError`` catch ours too.
+
+:class:`ClientStateError` is deliberately not an :class:`APIError`: it says
+the program used a client outside its life (after ``aclose()``, or opened
+twice), not that talking to Tavus failed. Code that catches ``APIError`` to
+retry later or to fall back would otherwise swallow that bug, and retrying it
+can never succeed. httpx draws the same line (a closed client raises
+``RuntimeError``, not ``httpx.HTTPError``). A call that ``aclose()`` cut short
+raises it too, since closing was the program's own decision. No ``aiohttp`` exception ever escapes a
 public method: transport failures become :class:`APIConnectionError` with the
 original as ``__cause__``. The API key never appears in an error message.
 """

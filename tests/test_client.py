@@ -219,6 +219,36 @@ async def test_with_options_shares_the_session(fake: FakeTavus) -> None:
     assert view.is_closed
 
 
+async def test_closing_a_view_leaves_the_client_open(fake: FakeTavus) -> None:
+    """A view owns nothing: its aclose() and `async with` leave the session open."""
+    async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
+        async with client.with_options(timeout=5) as view:
+            await view.voices.list()
+        await client.with_options(max_retries=0).aclose()
+
+        assert not view.is_closed
+        await client.voices.list()
+        assert 2 == fake.count()
+
+    assert view.is_closed
+    with pytest.raises(ClientStateError):
+        await view.voices.list()
+
+
+async def test_timeouts_per_call_leave_nothing_behind(fake: FakeTavus) -> None:
+    """A backend passing the time left of a deadline: no state kept per value."""
+    async with TavusClient(api_key=fake.api_key, base_url=fake.url) as client:
+        await client.voices.list()
+        gc.collect()
+        before = sum(isinstance(o, aiohttp.ClientTimeout) for o in gc.get_objects())
+        for i in range(200):
+            await client.with_options(timeout=Timeout(total=30 - i / 100)).voices.list()
+        gc.collect()
+        after = sum(isinstance(o, aiohttp.ClientTimeout) for o in gc.get_objects())
+
+    assert after - before < 10
+
+
 async def test_key_never_logged(
     fake: FakeTavus, caplog: pytest.LogCaptureFixture
 ) -> None:
