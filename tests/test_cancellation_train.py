@@ -3,7 +3,8 @@
 The SIGKILL version (``tests/cli/test_train_resume.py``) kills a subprocess;
 this one cancels :func:`run_train` in the test's own loop, so it also checks
 what a cancelled job leaves behind: after each cancellation the journal is a
-sound SQLite file that reopens, every row is in a state it may be in, no
+sound SQLite file that reopens at once (its lock is dropped before the
+cancellation leaves ``run_train``), every row is in a state it may be in, no
 replica was created twice, the results file lists every row as the journal
 has it, and no task, connection or aiohttp session is left (:mod:`tests._leaks`).
 """
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import random
 import sqlite3
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -22,17 +24,18 @@ import pytest
 from tavus_async import TavusClient
 from tavus_async.cli import build_parser
 from tavus_async.cli._decisions import request_json
-from tavus_async.cli._journal import Journal, JournalEntry, JournalError, RowState
+from tavus_async.cli._journal import Journal, JournalEntry, RowState
 from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._results import read_results
 from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault
 from tests._leaks import no_leaks
+from tests.cli.test_journal import HOLD_BOUND, HeldOpen, assert_unlocked
 
 
 ROWS = 30
 CANCELS = 5
-LOCK_POLLS = 200  # 2 s: a journal open cancelled midway drops its lock a moment later
+SETTLE_YIELDS = 100  # bare loop iterations: far more than a cancelled job needs to end
 
 
 def write_manifest(path: Path) -> Path:
@@ -51,18 +54,6 @@ def entries_of(manifest: Path) -> list[JournalEntry]:
         JournalEntry(line=row.line, name=row.name, request=request_json(row.request))
         for row in read_manifest(manifest).rows
     ]
-
-
-async def reopened(journal_path: Path, entries: list[JournalEntry]) -> Journal:
-    """The journal opened again, once a cancelled open has dropped its lock."""
-    for _ in range(LOCK_POLLS):
-        try:
-            return await Journal.open(journal_path, entries)
-        except JournalError as exc:
-            if "another tavus-async job" not in str(exc):
-                raise
-        await asyncio.sleep(0.01)
-    pytest.fail(f"{journal_path} stayed locked after the job ended")
 
 
 async def user_replicas(fake: FakeTavus) -> Counter[str]:
@@ -88,7 +79,7 @@ async def check_job_state(
     """
     journal_path = manifest.with_name(manifest.name + ".journal")
     check_journal(journal_path)
-    journal = await reopened(journal_path, entries_of(manifest))
+    journal = await Journal.open(journal_path, entries_of(manifest))  # not refused
     try:
         rows = {row.name: row for row in journal.rows()}
     finally:
@@ -189,3 +180,90 @@ async def test_results_written_after_a_cancel_include_writes_in_flight(
     assert "interrupted:" in err
     states = await check_job_state(fake, manifest, ran=True)
     assert 1 == states[RowState.CREATED]
+
+
+class HeldClose:
+    """The first ``Journal.aclose`` finds the journal's worker thread held.
+
+    While the monkeypatch lasts, the first close queues a wait for
+    :attr:`release` (at most ``HOLD_BOUND``) on the journal's worker thread,
+    sets :attr:`started` and closes: its last writes and the file's close
+    wait behind it.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started = asyncio.Event()
+        self.release = threading.Event()
+        aclose = Journal.aclose
+
+        async def held(journal: Journal) -> None:
+            if not self.started.is_set():
+                journal._executor.submit(self.release.wait, HOLD_BOUND)
+                self.started.set()
+            await aclose(journal)
+
+        monkeypatch.setattr(Journal, "aclose", held)
+
+
+async def settle(task: asyncio.Task[int]) -> None:
+    """Let ``task`` run until it ends, for at most SETTLE_YIELDS loop iterations.
+
+    A job that leaves its journal's thread work behind ends within them; one
+    that waits for it stays pending as long as the test holds the thread.
+    """
+    for _ in range(SETTLE_YIELDS):
+        if task.done():
+            return
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("moment", ["opening", "closing"])
+async def test_a_job_cancelled_while_its_journal_thread_works_restarts_at_once(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: str,
+) -> None:
+    """Cancelled while the journal's thread opens it, or cancelled again while
+    the thread closes it, ``run_train`` raises only once the journal's lock is
+    dropped: the same job started right away is not refused and finishes."""
+    fake.training_time, fake.training_spread = 0.3, 0.7
+    fake.mark_failing("too-short")
+    manifest = write_manifest(tmp_path / "batch.csv")
+    args = build_parser().parse_args(
+        [
+            *("train", str(manifest), "--base-url", fake.url),
+            *("--api-key", fake.api_key, "--poll-interval", "0.2"),
+            *("--concurrency", "2", "--reconcile-after", "0.2", "--progress", "log"),
+        ]
+    )
+    async with no_leaks(fake):
+        if moment == "opening":
+            held_open = HeldOpen(monkeypatch)
+            job = asyncio.create_task(run_train(args))
+            await held_open.wait_done()  # the thread holds the journal's lock
+            job.cancel()
+            release = held_open.release
+        else:
+            held_close = HeldClose(monkeypatch)
+            job = asyncio.create_task(run_train(args))
+            while not any(r.method == "POST" and r.status for r in fake.requests):
+                assert not job.done()
+                await asyncio.sleep(0)
+            job.cancel()
+            await held_close.started.wait()  # run_train's finally closes the journal
+            job.cancel()  # a second Ctrl-C
+            release = held_close.release
+        await settle(job)
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        assert_unlocked(manifest.with_name(manifest.name + ".journal"))
+        code = await run_train(args)  # at once, in the same process
+    err = capsys.readouterr().err
+    assert ("interrupted:" in err) == (moment == "closing")  # cancelled in its job
+    assert 1 == code  # every tenth row fails its training on purpose
+    await check_job_state(fake, manifest, ran=True)
+    expected = Counter({f"row-{n:03d}": 1 for n in range(1, ROWS + 1)})
+    assert expected == await user_replicas(fake)

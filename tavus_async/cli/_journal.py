@@ -16,13 +16,14 @@ as long as the journal is open; the kernel drops it when the process dies, so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from attrs import astuple, evolve
 
@@ -33,7 +34,6 @@ from tavus_async.cli._journal_file import (
     JournalRow,
     Opened,
     RowState,
-    discard,
     open_file,
     transaction,
 )
@@ -41,6 +41,7 @@ from tavus_async.cli._journal_file import (
 
 __all__ = ["Journal", "JournalEntry", "JournalError", "JournalRow", "RowState"]
 
+T = TypeVar("T")
 
 _ALLOWED: Mapping[RowState, frozenset[RowState]] = {
     RowState.CREATING: frozenset({RowState.PENDING}),
@@ -110,16 +111,21 @@ class Journal:
                 another job holds it; or the manifest changed rows the journal
                 has sent creates for (every conflict listed).
             ValueError: Two entries share a name.
+            asyncio.CancelledError: The awaiting task was cancelled. It is
+                raised once the worker thread is done and what it opened is
+                closed: the lock is free by then.
         """
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         job = asyncio.get_running_loop().run_in_executor(
             executor, open_file, path, entries
         )
         try:
-            opened = await asyncio.shield(job)
+            opened = await _finish(job)
         except BaseException:
-            job.add_done_callback(discard)  # closes it if it opened after all
-            executor.shutdown(wait=False)
+            if job.done() and job.exception() is None:  # cancelled once it opened
+                await cls(job.result(), executor, [], clock).aclose()
+            else:
+                executor.shutdown(wait=False)
             raise
         return cls(opened, executor, [entry.name for entry in entries], clock)
 
@@ -186,11 +192,13 @@ class Journal:
     async def aclose(self) -> None:
         """Finish the queued writes, close the file and release the lock.
 
-        Idempotent; writes after it raise :class:`JournalError`.
+        Idempotent; writes after it raise :class:`JournalError`. A cancelled
+        ``aclose`` still finishes all of this before it raises
+        :class:`asyncio.CancelledError`: the lock is free by then.
         """
         if self._closing is None:
             self._closing = asyncio.create_task(self._close())
-        await asyncio.shield(self._closing)
+        await _finish(self._closing)
 
     def _order(self, row: JournalRow) -> tuple[bool, int, str]:
         if row.name in self._in_manifest:
@@ -263,3 +271,20 @@ class Journal:
         finally:
             self._executor.shutdown(wait=False)
             os.close(self._lock_fd)
+
+
+async def _finish(work: asyncio.Future[T]) -> T:
+    """``work``'s result, once it is done, even if the awaiting task is cancelled.
+
+    A thread cannot be stopped halfway, so a cancellation (and any that come
+    after it) waits for ``work`` to end and is raised then: the caller can
+    undo what ``work`` did before the cancellation goes on. ``work`` itself is
+    never cancelled.
+    """
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([work])
+        raise

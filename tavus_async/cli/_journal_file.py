@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import enum
 import fcntl
@@ -24,7 +23,6 @@ __all__ = [
     "JournalRow",
     "Opened",
     "RowState",
-    "discard",
     "open_file",
     "sync_rows",
     "transaction",
@@ -186,13 +184,6 @@ def open_file(path: str | Path, entries: Sequence[JournalEntry]) -> Opened:
             connection.close()
         os.close(lock_fd)
         raise
-
-
-def discard(job: asyncio.Future[Opened]) -> None:
-    if not job.cancelled() and job.exception() is None:
-        _, lock_fd, connection, _ = job.result()
-        connection.close()
-        os.close(lock_fd)
 
 
 def _load(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from attrs import evolve
 
+from tavus_async.cli import _journal
 from tavus_async.cli._journal import (
     Journal,
     JournalEntry,
@@ -25,7 +26,7 @@ from tavus_async.cli._journal import (
     JournalRow,
     RowState,
 )
-from tavus_async.cli._journal_file import sync_rows
+from tavus_async.cli._journal_file import Opened, open_file, sync_rows
 
 
 P, CI, CD, FN, FL = (
@@ -37,6 +38,7 @@ P, CI, CD, FN, FL = (
 )
 REPO = Path(__file__).resolve().parents[2]
 MANY = [JournalEntry(n + 2, f"r{n}", "{}") for n in range(2000)]  # as the child has
+HOLD_BOUND = 30.0  # seconds a held worker thread waits at most: far above any test
 
 
 def entry(name: str, line: int = 2, request: str | None = None) -> JournalEntry:
@@ -59,12 +61,43 @@ def wal(path: Path) -> Path:
 
 
 def assert_unlocked(path: Path) -> None:
-    """No process holds the journal's lock (flock raises if one does)."""
+    """Nothing holds the journal's lock, in this process or another, right now."""
     fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        free = True
+    except BlockingIOError:
+        free = False
     finally:
         os.close(fd)
+    assert free, f"the lock of {path} is still held"
+
+
+class HeldOpen:
+    """``Journal.open``'s work in its thread, held once done until :attr:`release`.
+
+    While the monkeypatch lasts, every open runs the real ``open_file`` and
+    then sets :attr:`done` and waits for :attr:`release` (at most
+    ``HOLD_BOUND``): a test can cancel the awaiting task while the thread has
+    the lock, without depending on how fast the thread runs.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.done = threading.Event()
+        self.release = threading.Event()
+
+        def held(path: str | Path, manifest: Sequence[JournalEntry]) -> Opened:
+            try:
+                return open_file(path, manifest)
+            finally:
+                self.done.set()
+                self.release.wait(HOLD_BOUND)
+
+        monkeypatch.setattr(_journal, "open_file", held)
+
+    async def wait_done(self) -> None:
+        """Return once the held open has taken the lock (or failed)."""
+        assert await asyncio.to_thread(self.done.wait, HOLD_BOUND)
 
 
 def conflict(line: int, name: str) -> str:
@@ -405,23 +438,54 @@ async def test_one_job_at_a_time(tmp_path: Path) -> None:
     await second.aclose()
 
 
-async def test_an_open_cancelled_midway_releases_the_lock(tmp_path: Path) -> None:
+@pytest.mark.parametrize("opens", [True, False], ids=["opened", "failed"])
+async def test_a_cancelled_open_drops_the_lock_before_it_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opens: bool
+) -> None:
+    """Cancelled (twice) while its thread opens the file, ``Journal.open`` waits
+    for the thread, closes what it opened and then raises the cancellation, not
+    the thread's error: the journal opens again at once."""
     path = tmp_path / "j.db"
+    if not opens:
+        path.mkdir()  # the open fails in the thread: "cannot be used"
+    held = HeldOpen(monkeypatch)
     task = asyncio.create_task(Journal.open(path, entries("a")))
-    await asyncio.sleep(0)
+    await held.wait_done()  # the thread holds the lock (or has failed)
     task.cancel()
+    await asyncio.sleep(0)  # the cancellation reaches Journal.open
+    task.cancel()  # another one while it waits for the thread changes nothing
+    held.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(500):  # the worker finishes the open, then closes it
-        try:
-            journal = await Journal.open(path, entries("a"))
-        except JournalError:
-            await asyncio.sleep(0.01)
-        else:
-            break
-    else:
-        pytest.fail("the lock of the cancelled open was never released")
-    await journal.aclose()
+    assert_unlocked(path)
+    if opens:
+        journal = await Journal.open(path, entries("a"))
+        assert P == journal.row("a").state
+        await journal.aclose()
+
+
+async def test_a_cancelled_aclose_drops_the_lock_before_it_raises(
+    journal: Journal,
+) -> None:
+    """Cancelled (twice) while its write and close wait for the worker thread,
+    ``aclose`` lands the write, closes the file and drops the lock, then raises."""
+    release = threading.Event()
+    journal._executor.submit(release.wait, HOLD_BOUND)  # holds the worker thread
+    write = asyncio.create_task(journal.creating("a"))
+    closing = asyncio.create_task(journal.aclose())
+    await asyncio.sleep(0)  # both queued behind the held thread
+    closing.cancel()
+    await asyncio.sleep(0)  # the cancellation reaches aclose
+    closing.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert_unlocked(journal.path)
+    assert CI == journal.row("a").state  # committed before the close
+    assert journal.row("a") == await write
+    reopened = await Journal.open(journal.path, entries("a", "b", "c"))
+    assert journal.row("a") == reopened.row("a")
+    await reopened.aclose()
 
 
 def count_commits(journal: Journal) -> list[str]:
