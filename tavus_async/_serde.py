@@ -14,11 +14,11 @@
   fill the legacy replica/persona fields when those are absent.
 - A string field takes a string (a number is written out); an object, array
   or boolean where a string belongs is an error, never its Python repr. A
-  tuple field takes a JSON array only.
-- Plain classes (every field required, or ``X | None`` defaulting to None) are
-  read by a generated shortcut that checks strings inline and calls these
-  hooks for the rest (``_serde_fast``); cattrs' own function reads anything
-  the shortcut raises on, and reports the error.
+  tuple field takes a JSON array only, a class a JSON object only.
+- Each attrs class is read by cattrs' own function, generated once per class
+  from the converter: its settings (``forbid_extra_keys``, ``use_alias``,
+  ``prefer_attrib_converters``, ``detailed_validation``) and the hooks
+  registered on it later (for ``X | None`` too) apply to our types as well.
 - Callbacks (:data:`~tavus_async.types.webhooks.CallbackEvent`) pick their
   class by ``event_type`` (a conversation event) or by ``replica_id`` (a
   training callback); unknown event types become the generic
@@ -36,7 +36,8 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from types import NoneType, UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -45,7 +46,6 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import JsonConverter
 from cattrs.preconf.json import make_converter as _make_json_converter
 
-from tavus_async._serde_fast import fast_structure_fn, is_optional, optional_inner
 from tavus_async.errors import WebhookError
 from tavus_async.types import (
     Conversation,
@@ -116,7 +116,14 @@ def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
 
     Args:
         converter: A converter to configure (for example one with hooks of
-            your own for your types); a new one is made when None.
+            your own for your types); a new one is made when None. Its
+            settings hold for our types too (``forbid_extra_keys=True``
+            refuses keys Tavus adds later; the Face/PAL names are not
+            unknown). Our hooks (``str``, ``bool``, ``datetime``, enums,
+            ``X | None``, attrs classes) replace its own for those types,
+            but for a hook registered for one ``X | None`` type, which is
+            kept; a hook registered after this call with
+            ``register_structure_hook`` wins over ours.
 
     Returns:
         The configured converter. Pass it to ``TavusClient(converter=...)``
@@ -134,7 +141,7 @@ def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
     conv.register_unstructure_hook(OpenStrEnum, _unstructure_enum)
     conv.register_structure_hook_factory(attrs.has, _structure_factory)
     conv.register_structure_hook_factory(_is_array, _structure_array_factory)
-    conv.register_structure_hook_factory(is_optional, _structure_optional_factory)
+    conv.register_structure_hook_factory(_is_optional, _structure_optional_factory)
     conv.register_structure_hook_func(
         lambda cls: cls == CallbackEvent, lambda data, _: _structure_event(conv, data)
     )
@@ -191,6 +198,8 @@ def _name(cls: object) -> str:
 
 
 def _structure_datetime(value: Any, _: type) -> datetime | None:
+    if value is None:
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value, UTC)
@@ -289,6 +298,8 @@ def _structure_event(converter: cattrs.Converter, data: Any) -> CallbackEvent:
 
 
 def _structure_progress(value: Any, _: type) -> TrainingProgress | None:
+    if value is None:
+        return None
     text = str(value)
     return _progress(text) if len(text) <= _PROGRESS_CACHED else _parse_progress(text)
 
@@ -305,18 +316,43 @@ def _structure_open_enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
     return cls(_structure_str(value, str))
 
 
+def _is_optional(cls: Any) -> bool:
+    args = get_args(cls)
+    return get_origin(cls) in (Union, UnionType) and len(args) == 2 and NoneType in args
+
+
 def _structure_optional_factory(
     cls: Any, converter: cattrs.Converter
 ) -> Callable[[Any, Any], Any]:
-    """``X | None`` with X's hook looked up once, not at every value."""
-    inner = optional_inner(cls)
+    """``X | None`` with X's hook looked up once, not at every value.
+
+    A hook registered for ``X | None`` itself wins: cattrs keeps those in a
+    registry of its own, which no public method reads.
+    """
+    unions: dict[Any, Callable[[Any, Any], Any]]
+    unions = getattr(converter, "_union_struct_registry", {})
+    registered = unions.get(cls)
+    if registered is not None:
+        return registered
+    (inner,) = (arg for arg in cls.__args__ if arg is not NoneType)
     hook = converter.get_structure_hook(inner)
+    if hook in (_structure_datetime, _structure_progress):  # they read null as None
+        return hook
     if hook is _structure_str:  # a user's own str hook is called for every value
 
         def structure_str(value: Any, _: Any) -> Any:
             return value if value is None or type(value) is str else hook(value, inner)
 
         return structure_str
+    if hook is _structure_open_enum:
+        members = inner._value2member_map_
+
+        def structure_enum(value: Any, _: Any) -> Any:
+            if type(value) is str and (member := members.get(value)) is not None:
+                return member
+            return None if value is None else hook(value, inner)
+
+        return structure_enum
 
     def structure(value: Any, _: Any) -> Any:
         return None if value is None else hook(value, inner)
@@ -331,46 +367,27 @@ def _unstructure_enum(value: OpenStrEnum) -> str:
 def _structure_factory(
     cls: Any, converter: cattrs.Converter
 ) -> Callable[[Any, Any], Any]:
+    """cattrs' function for ``cls``, built from ``converter`` with its settings."""
     origin = getattr(cls, "__origin__", cls)
     keeps_raw = "raw" in attrs.fields_dict(origin)
     overrides = {"raw": override(omit=True)} if keeps_raw else {}
     base = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+    overridden = base.overrides.items()  # type: ignore[attr-defined]
+    keys = {name: o.rename for name, o in overridden if o.rename}  # use_alias, renames
     aliases = _ALIASES.get(origin, {})
-    defaults = _null_defaults(origin)
-    fast = None
-    if not keeps_raw and origin is cls:
-        fast = fast_structure_fn(
-            attrs.resolve_types(cls), converter, strict_str=_structure_str
-        )
-    if fast is None and not aliases and not defaults and not keeps_raw:
-        return base
+    defaults = frozenset(keys.get(name, name) for name in _null_defaults(origin))
     touched = defaults.union(aliases)
-    reader = base if fast is None else _falling_back(fast, base)
 
     def structure(data: Any, target: Any) -> Any:
         if type(data) is not dict and not isinstance(data, Mapping):
-            return base(data, target)
+            raise TypeError(f"expected an object, got {_json_type(data)}")
         fixed = (
             data if touched.isdisjoint(data) else _normalize(data, aliases, defaults)
         )
-        result = reader(fixed, target)
+        result = base(fixed, target)
         return _received(result, data) if keeps_raw else result
 
     return structure
-
-
-def _falling_back(
-    fast: Callable[[Any], Any], base: Callable[[Any, Any], Any]
-) -> Callable[[Any, Any], Any]:
-    """``fast``, or cattrs' ``base`` when it raises: base then reports the error."""
-
-    def read(data: Mapping[str, Any], target: Any) -> Any:
-        try:
-            return fast(data)
-        except Exception:  # noqa: BLE001 - cattrs' function reports it, with its path
-            return base(data, target)
-
-    return read
 
 
 def _received(event: Any, data: Mapping[str, Any]) -> Any:
@@ -397,13 +414,14 @@ def _null_defaults(cls: type) -> frozenset[str]:
 def _normalize(
     data: Mapping[str, Any], aliases: Mapping[str, str], defaults: frozenset[str]
 ) -> Mapping[str, Any]:
-    fixed: dict[str, Any] | None = None
+    """Without aliases (filling an absent or null field) or nulls for ``defaults``."""
+    fixed = dict(data)
     for alias, name in aliases.items():
-        if alias in data and data.get(name) is None:
-            fixed = fixed if fixed is not None else dict(data)
-            fixed[name] = data[alias]
+        if alias in fixed:
+            value = fixed.pop(alias)
+            if fixed.get(name) is None:
+                fixed[name] = value
     for name in defaults:
-        if name in data and data[name] is None:
-            fixed = fixed if fixed is not None else dict(data)
+        if name in fixed and fixed[name] is None:
             del fixed[name]
-    return fixed if fixed is not None else data
+    return fixed

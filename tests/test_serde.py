@@ -28,6 +28,7 @@ from tavus_async import (
     make_converter,
 )
 from tavus_async._serde import dumps, loads
+from tavus_async.types.webhooks import ConversationShutdown
 
 
 CONVERTER = make_converter()
@@ -393,3 +394,25 @@ def test_a_users_string_hook_reaches_optional_fields_too() -> None:
     )
 
     assert ("R1", "RIO") == (replica.replica_id, replica.replica_name)
+
+
+@pytest.mark.parametrize(
+    ("data", "cls", "where"),
+    [
+        (
+            {"conversation_id": "c1", "properties": "max_call_duration"},
+            ConversationShutdown,
+            "$.properties",
+        ),
+        (
+            {"replica_id": "r1", "properties": ["max_call_duration", 60]},
+            CreateConversationRequest,
+            "$.properties",
+        ),
+        ({"data": ["r1"], "total_count": 1}, ReplicaPage, "$.data[0]"),
+    ],
+)
+def test_a_class_takes_an_object_only(data: Any, cls: Any, where: str) -> None:
+    """A string or array where an object belongs is an error, never an empty object."""
+    with pytest.raises(ValueError, match=re.escape(f"@ {where}") + "$"):
+        loads(CONVERTER, json.dumps(data).encode(), cls)
