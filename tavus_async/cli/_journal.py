@@ -16,17 +16,17 @@ as long as the journal is open; the kernel drops it when the process dies, so
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from attrs import astuple, evolve
 
+from tavus_async._cleanup import finish
 from tavus_async.cli._journal_file import (
     UPSERT,
     JournalEntry,
@@ -40,8 +40,6 @@ from tavus_async.cli._journal_file import (
 
 
 __all__ = ["Journal", "JournalEntry", "JournalError", "JournalRow", "RowState"]
-
-T = TypeVar("T")
 
 _ALLOWED: Mapping[RowState, frozenset[RowState]] = {
     RowState.CREATING: frozenset({RowState.PENDING}),
@@ -120,7 +118,7 @@ class Journal:
             executor, open_file, path, entries
         )
         try:
-            opened = await _finish(job)
+            opened = await finish(job)
         except BaseException:
             if job.done() and job.exception() is None:  # cancelled once it opened
                 await cls(job.result(), executor, [], clock).aclose()
@@ -198,7 +196,7 @@ class Journal:
         """
         if self._closing is None:
             self._closing = asyncio.create_task(self._close())
-        await _finish(self._closing)
+        await finish(self._closing)
 
     def _order(self, row: JournalRow) -> tuple[bool, int, str]:
         if row.name in self._in_manifest:
@@ -271,20 +269,3 @@ class Journal:
         finally:
             self._executor.shutdown(wait=False)
             os.close(self._lock_fd)
-
-
-async def _finish(work: asyncio.Future[T]) -> T:
-    """``work``'s result, once it is done, even if the awaiting task is cancelled.
-
-    A thread cannot be stopped halfway, so a cancellation (and any that come
-    after it) waits for ``work`` to end and is raised then: the caller can
-    undo what ``work`` did before the cancellation goes on. ``work`` itself is
-    never cancelled.
-    """
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        while not work.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait([work])
-        raise

@@ -8,6 +8,7 @@ from types import TracebackType
 
 from aiohttp import hdrs, web
 
+from tavus_async._cleanup import finish
 from tavus_async.webhooks._receiver import CallbackReceiver, CallbackResponse
 
 
@@ -114,9 +115,11 @@ async def start_app(
 class ShieldedClose:
     """A server's close that runs to its end even when its caller is cancelled.
 
-    :meth:`run` starts ``close()`` in a task of its own and waits for it
-    through a shield: a cancelled caller leaves it running, a call made while
-    it runs waits for the same task, and a call after it ended starts anew.
+    :meth:`run` starts ``close()`` in a task of its own and waits for it to
+    end even when the caller is cancelled (the cancellation is raised once the
+    server is closed, so a caller that goes on finds the port free); a call
+    made while it runs waits for the same task, and a call after it ended
+    starts anew.
     """
 
     def __init__(self) -> None:
@@ -128,7 +131,7 @@ class ShieldedClose:
         if task is None:
             task = self._task = asyncio.ensure_future(close())
             task.add_done_callback(self._ended)
-        await asyncio.shield(task)
+        await finish(task)
 
     def _ended(self, _: asyncio.Future[None]) -> None:
         self._task = None
