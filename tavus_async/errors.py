@@ -34,9 +34,11 @@ twice), not that talking to Tavus failed. Code that catches ``APIError`` to
 retry later or to fall back would otherwise swallow that bug, and retrying it
 can never succeed. httpx draws the same line (a closed client raises
 ``RuntimeError``, not ``httpx.HTTPError``). A call that ``aclose()`` cut short
-raises it too, since closing was the program's own decision. No ``aiohttp`` exception ever escapes a
-public method: transport failures become :class:`APIConnectionError` with the
-original as ``__cause__``. The API key never appears in an error message.
+raises it too, since closing was the program's own decision.
+
+No ``aiohttp`` exception ever escapes a public method: transport failures
+become :class:`APIConnectionError` with the original as ``__cause__``. The API
+key never appears in an error message.
 """
 
 from __future__ import annotations
