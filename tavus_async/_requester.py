@@ -117,18 +117,34 @@ class Shared:
     ) -> None:
         self.base_url = base_url
         self.gate = gate
-        self.headers = _http.build_headers(api_key, user_agent())
-        self.body_headers = {**self.headers, "Content-Type": "application/json"}
+        self._all_headers = _http.build_headers(api_key, user_agent())
+        self.headers: dict[str, str] = {}
+        self.body_headers: dict[str, str] = {}
         self.state = ClientState.UNOPENED
         self.entered = False
         self._connection_limit = connection_limit
         self._timeout = timeout
-        self.transport: AiohttpTransport | None = (
-            AiohttpTransport(session, owns_session=False)
-            if session is not None
-            else None
-        )
+        self.transport: AiohttpTransport | None = None
+        if session is not None:
+            self._use(AiohttpTransport(session, owns_session=False))
         self._waiting: set[asyncio.Task[object]] = set()
+
+    def _use(self, transport: AiohttpTransport) -> AiohttpTransport:
+        """Send through ``transport``, each request adding what its session lacks.
+
+        The key always goes with the request (a session never holds it); the
+        ``User-Agent`` and ``Accept`` of :func:`create_session` only when the
+        session does not send them already.
+        """
+        defaults = transport.session.headers
+        self.headers = {
+            name: value
+            for name, value in self._all_headers.items()
+            if defaults.get(name) != value
+        }
+        self.body_headers = {**self.headers, "Content-Type": "application/json"}
+        self.transport = transport
+        return transport
 
     def open(self) -> AiohttpTransport:
         """The transport, creating the session on first use.
@@ -138,13 +154,14 @@ class Shared:
         """
         if self.state is ClientState.CLOSED:
             raise ClientStateError(CLOSED)
-        if self.transport is None:
+        transport = self.transport
+        if transport is None:
             session = create_session(
                 timeout=self._timeout, limit=self._connection_limit
             )
-            self.transport = AiohttpTransport(session, owns_session=True)
+            transport = self._use(AiohttpTransport(session, owns_session=True))
         self.state = ClientState.OPENED
-        return self.transport
+        return transport
 
     def is_closed(self) -> bool:
         """True once :meth:`aclose` ran."""
