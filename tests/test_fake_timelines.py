@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -41,6 +43,38 @@ def since_created(replica: Replica) -> float:
     assert replica.created_at is not None
     assert replica.updated_at is not None
     return (replica.updated_at - replica.created_at).total_seconds()
+
+
+WIRE_TICK = 0.001
+"""created_at and updated_at travel in whole milliseconds: a difference of two is
+off by less than this."""
+
+FLOAT_SLACK = 1e-6
+"""Room for float rounding when clock readings of about 1e6 s are subtracted."""
+
+
+@contextmanager
+def span(fake: FakeTavus) -> Iterator[list[float]]:
+    """fake.clock() read just before and just after the block: [before, after].
+
+    The fake's clock is the loop's time plus what advance() and sleep() added,
+    so it runs on with real time: a moment the fake stamps during the block (a
+    create, a rename, set_timeline) lies between the two readings, however
+    slowly this machine runs the block.
+    """
+    readings = [fake.clock()]
+    yield readings
+    readings.append(fake.clock())
+
+
+def assert_age(
+    replica: Replica, created: list[float], updated: list[float], plus: float = 0.0
+) -> None:
+    """since_created(replica) is the time from a moment in the span ``created`` to
+    one in the span ``updated``, plus ``plus`` seconds of a timeline step."""
+    low = updated[0] - created[1] + plus - WIRE_TICK
+    high = updated[1] - created[0] + plus + WIRE_TICK
+    assert low <= since_created(replica) <= high, (low, since_created(replica), high)
 
 
 async def listed(
@@ -162,15 +196,16 @@ async def test_updated_at_is_the_last_applied_step(
     fake: FakeTavus, client: TavusClient
 ) -> None:
     """updated_at moves to each applied step's time, not to the time of reading."""
-    replica_id = fake.add_replica(status="started", timeline=TRAINING)
+    with span(fake) as added:  # the timeline starts as the replica is created
+        replica_id = fake.add_replica(status="started", timeline=TRAINING)
 
     fake.advance(25)
     at_25 = await client.replicas.get(replica_id)
     fake.advance(1000)
     much_later = await client.replicas.get(replica_id)
 
-    assert 20 == pytest.approx(since_created(at_25), abs=0.01)
-    assert 60 == pytest.approx(since_created(much_later), abs=0.01)
+    assert_age(at_25, added, added, plus=20)
+    assert_age(much_later, added, added, plus=60)
 
 
 async def test_list_shows_timeline_state(fake: FakeTavus, client: TavusClient) -> None:
@@ -187,20 +222,35 @@ async def test_set_timeline_starts_from_the_current_state(
     fake: FakeTavus, client: TavusClient
 ) -> None:
     """A training replica stops where it is; training_time no longer completes it."""
-    created = await client.replicas.create(
-        CreateReplicaRequest(train_video_url=VIDEO, replica_name="Rio")
-    )
+    with span(fake) as created_at:
+        created = await client.replicas.create(
+            CreateReplicaRequest(train_video_url=VIDEO, replica_name="Rio")
+        )
     fake.advance(2)  # 2 of the fixture's 5 training seconds: 40/100
 
-    fake.set_timeline(created.replica_id, [TimelineStep(after=100, status="completed")])
+    with span(fake) as stopped:
+        fake.set_timeline(
+            created.replica_id, [TimelineStep(after=100, status="completed")]
+        )
     fake.advance(99)
     before = await client.replicas.get(created.replica_id)
     fake.advance(1)
     after = await client.replicas.get(created.replica_id)
 
-    assert ("started", "40/100", None) == seen(before)
+    # Frozen at set_timeline: 40/100, plus the share of training that the real
+    # time of the create's answer took (none to speak of on an idle machine).
+    low, high = (
+        math.floor(100 * age / fake.training_time)
+        for age in (
+            stopped[0] - created_at[1] - FLOAT_SLACK,
+            stopped[1] - created_at[0] + FLOAT_SLACK,
+        )
+    )
+    assert ("started", None) == (before.status, before.error_message)
+    assert before.training_progress is not None
+    assert 40 <= low <= before.training_progress.done <= high, (low, high)
     assert ("completed", "100/100", None) == seen(after)
-    assert 102 == pytest.approx(since_created(after), abs=0.01)
+    assert_age(after, created_at, stopped, plus=100)
 
 
 async def test_mark_failing_does_not_apply_to_timelines(
@@ -243,22 +293,24 @@ async def test_set_timeline_on_a_settled_replica(
     fake: FakeTavus, client: TavusClient
 ) -> None:
     """A completed replica can be scripted back into training (a retrain)."""
-    replica_id = fake.add_replica()
+    with span(fake) as added:
+        replica_id = fake.add_replica()
     fake.advance(10)
 
-    fake.set_timeline(
-        replica_id,
-        [
-            TimelineStep(after=0, status="started", progress=0),
-            TimelineStep(after=5, status="completed"),
-        ],
-    )
+    with span(fake) as scripted:
+        fake.set_timeline(
+            replica_id,
+            [
+                TimelineStep(after=0, status="started", progress=0),
+                TimelineStep(after=5, status="completed"),
+            ],
+        )
     now = await client.replicas.get(replica_id)
     fake.advance(5)
     later = await client.replicas.get(replica_id)
 
     assert ("started", "0/100", None) == seen(now)
-    assert 10 == pytest.approx(since_created(now), abs=0.01)
+    assert_age(now, added, scripted)  # 10 s: the first step's time
     assert ("completed", "100/100", None) == seen(later)
 
 
@@ -266,40 +318,45 @@ async def test_finish_training_jumps_to_the_last_step(
     fake: FakeTavus, client: TavusClient
 ) -> None:
     """finish_training applies every remaining step at once, at the current time."""
-    one = fake.add_replica(status="started", timeline=TRAINING)
-    two = fake.add_replica(status="started", timeline=TRAINING)
-    three = fake.add_replica(status="started", timeline=TRAINING)
+    with span(fake) as added:
+        one = fake.add_replica(status="started", timeline=TRAINING)
+        two = fake.add_replica(status="started", timeline=TRAINING)
+        three = fake.add_replica(status="started", timeline=TRAINING)
     fake.advance(15)
     training = await client.replicas.create(CreateReplicaRequest(train_video_url=VIDEO))
 
-    fake.finish_training(one)
+    with span(fake) as finished_one:  # 15 s, and the real time the create took
+        fake.finish_training(one)
     first = await client.replicas.get(one)
     second = await client.replicas.get(two)
-    fake.finish_training()
+    with span(fake) as finished_all:
+        fake.finish_training()
 
     assert ("completed", "100/100", None) == seen(first)
-    assert 15 == pytest.approx(since_created(first), abs=0.01)
+    assert_age(first, added, finished_one)
     assert ("queued", "0/100", None) == seen(second)
     for other in (two, three, training.replica_id):
         assert "completed" == (await client.replicas.get(other)).status
     fake.advance(100)
-    assert 15 == pytest.approx(since_created(await client.replicas.get(two)), abs=0.01)
+    assert_age(await client.replicas.get(two), added, finished_all)
 
 
 async def test_rename_keeps_the_timeline(fake: FakeTavus, client: TavusClient) -> None:
     """Renaming touches updated_at; later steps still apply and move it on."""
-    replica_id = fake.add_replica(status="started", timeline=TRAINING)
+    with span(fake) as added:
+        replica_id = fake.add_replica(status="started", timeline=TRAINING)
     fake.advance(12)
 
-    await client.replicas.rename(replica_id, "Renamed")
+    with span(fake) as rename:  # 12 s, and the real time of the rename
+        await client.replicas.rename(replica_id, "Renamed")
     renamed = await client.replicas.get(replica_id)
     fake.advance(8)
     stepped = await client.replicas.get(replica_id)
 
     assert ("Renamed", "queued") == (renamed.replica_name, renamed.status)
-    assert 12 == pytest.approx(since_created(renamed), abs=0.01)
+    assert_age(renamed, added, rename)
     assert ("Renamed", "training") == (stepped.replica_name, stepped.status)
-    assert 20 == pytest.approx(since_created(stepped), abs=0.01)
+    assert_age(stepped, added, added, plus=20)
 
 
 async def test_delete_drops_the_timeline(fake: FakeTavus, client: TavusClient) -> None:
@@ -528,14 +585,15 @@ async def test_list_by_ids_among_many(fake: FakeTavus, client: TavusClient) -> N
 async def test_clock_moves_with_advance_and_sleep(fake: FakeTavus) -> None:
     """clock() is loop time plus what advance and sleep added."""
     loop = asyncio.get_running_loop()
-    start, loop_start = fake.clock(), loop.time()
+    loop_start = loop.time()  # read first and last: real covers the clock's readings
+    start = fake.clock()
 
     fake.advance(100)
     await fake.sleep(3600)
     moved = fake.clock() - start
     real = loop.time() - loop_start
 
-    assert 3700 <= moved <= 3700 + real + 0.001
+    assert 3700 <= moved <= 3700 + real + FLOAT_SLACK
 
 
 async def test_sleep_yields_to_other_tasks(fake: FakeTavus) -> None:
@@ -550,6 +608,8 @@ async def test_sleep_yields_to_other_tasks(fake: FakeTavus) -> None:
 
 async def test_cancelled_sleep_does_not_advance(fake: FakeTavus) -> None:
     """A sleep cancelled at its yield leaves the clock where it was."""
+    loop = asyncio.get_running_loop()
+    loop_start = loop.time()  # read first and last: real covers the clock's readings
     start = fake.clock()
     task = asyncio.create_task(fake.sleep(500))
     await asyncio.sleep(0)  # the task starts and yields inside sleep
@@ -558,12 +618,15 @@ async def test_cancelled_sleep_does_not_advance(fake: FakeTavus) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    assert fake.clock() - start < 1
+    moved = fake.clock() - start
+    assert moved <= loop.time() - loop_start + FLOAT_SLACK  # real time only
 
 
 @pytest.mark.parametrize("seconds", [-1, -0.001, math.nan])
 async def test_negative_time_is_refused(fake: FakeTavus, seconds: float) -> None:
     """sleep and advance refuse to go backwards (or by NaN) and leave the clock."""
+    loop = asyncio.get_running_loop()
+    loop_start = loop.time()  # read first and last: real covers the clock's readings
     start = fake.clock()
 
     with pytest.raises(ValueError, match="backwards"):
@@ -571,13 +634,18 @@ async def test_negative_time_is_refused(fake: FakeTavus, seconds: float) -> None
     with pytest.raises(ValueError, match="backwards"):
         fake.advance(seconds)
 
-    assert fake.clock() - start < 1
+    moved = fake.clock() - start
+    assert moved <= loop.time() - loop_start + FLOAT_SLACK  # real time only
 
 
 async def test_hours_of_training_in_virtual_time(
     fake: FakeTavus, client: TavusClient
 ) -> None:
-    """A poll loop on fake.sleep and fake.clock sees a 3-hour timeline at once."""
+    """A poll loop on fake.sleep and fake.clock sees a 3-hour timeline at once.
+
+    "At once": the clock moves by the sleeps, not by waiting them out (a sleep
+    that waited would run into the test's timeout).
+    """
     hour = 3600.0
     replica_id = fake.add_replica(
         status="started",
@@ -588,20 +656,27 @@ async def test_hours_of_training_in_virtual_time(
         ],
     )
     loop = asyncio.get_running_loop()
-    started, real_start = fake.clock(), loop.time()
+    real_start = loop.time()  # read first and last: real covers the clock's readings
+    started = fake.clock()
 
     statuses: list[tuple[str, str | None, str | None]] = []
+    sleeps = 0
     while not statuses or statuses[-1][0] != "completed":
         state = seen(await client.replicas.get(replica_id))
         if not statuses or statuses[-1] != state:
             statuses.append(state)
         await fake.sleep(600)
+        sleeps += 1
 
+    moved = fake.clock() - started
+    real = loop.time() - real_start
     assert [
         ("started", "0/100", None),
         ("training", "33/100", None),
         ("training", "66/100", None),
         ("completed", "100/100", None),
     ] == statuses
-    assert 3 * hour <= fake.clock() - started < 3 * hour + 601 + 10
-    assert loop.time() - real_start < 30
+    # Reads at 0 s, 600 s, ..., 3 h, each followed by a sleep of 600 s.
+    assert 3 * hour / 600 + 1 == sleeps
+    # The sleeps moved the clock by exactly their sum; real time did the rest.
+    assert moved - real - FLOAT_SLACK <= 600 * sleeps <= moved + FLOAT_SLACK
