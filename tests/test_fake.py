@@ -406,10 +406,8 @@ async def test_list_replicas_bad_query(
 async def test_many_replicas_listed_by_id_batches(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:
-    """10,000 replicas can be listed by replica_ids in batches of 100 quickly."""
+    """10,000 replicas can be listed by replica_ids in batches of 100."""
     ids = [fake.add_replica() for _ in range(10_000)]
-    loop = asyncio.get_running_loop()
-    started = loop.time()
 
     seen: list[str] = []
     for start in range(0, len(ids), 100):
@@ -423,7 +421,6 @@ async def test_many_replicas_listed_by_id_batches(
         seen += [r["replica_id"] for r in reply.body["data"]]
 
     assert ids == seen
-    assert loop.time() - started < 10
 
 
 async def test_rename_replica(fake: FakeTavus, http: aiohttp.ClientSession) -> None:
@@ -1186,7 +1183,8 @@ async def test_close_does_not_hang_on_slow_requests(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:
     """Closing with a slow request in flight is quick and disconnects the client."""
-    fake.inject(Fault.slow(60))
+    slow = 60.0
+    fake.inject(Fault.slow(slow))
     pending = asyncio.create_task(call(http, "POST", "/v2/replicas", json=VIDEO))
     for _ in range(500):
         if fake.count():
@@ -1197,7 +1195,9 @@ async def test_close_does_not_hang_on_slow_requests(
 
     await fake.close()
 
-    assert loop.time() - started < 1
+    # A close that waited for the slow request would take the rest of its 60 s;
+    # half of that tells the two apart however busy the machine is.
+    assert loop.time() - started < slow / 2
     with pytest.raises(aiohttp.ClientConnectionError):
         await pending
     assert [None] == [r.status for r in fake.requests]
