@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
@@ -55,6 +56,10 @@ def outcomes_of(events: list[WatchEvent]) -> dict[str, ReplicaOutcome]:
     by_id = {outcome.replica_id: outcome for outcome in found}
     assert len(found) == len(by_id), "one outcome per replica"
     return by_id
+
+
+FLOAT_SLACK = 1e-6
+"""Room for float rounding when clock readings of about 1e6 s are subtracted."""
 
 
 def watcher_tasks() -> list[asyncio.Task[object]]:
@@ -286,17 +291,22 @@ async def test_each_replica_times_out_at_its_own_deadline(
     fake.training_time = 5
     (quick,), _ = await create(client, 1)
     watcher = virtual(client, fake, poll_interval=7.0, max_poll_interval=100.0)
+    loop = asyncio.get_running_loop()
+    real_start = loop.time()  # read first and last: real covers the clock's readings
     start = fake.clock()
     watcher.add([custom], timeout=30)
     outcomes = await watcher.wait([slow, quick], replica_timeout=10)
+    real = loop.time() - real_start
     assert OutcomeKind.REACHED is outcomes[quick].kind
     for replica_id, limit in ((slow, 10), (custom, 30)):
         outcome = outcomes[replica_id]
         assert OutcomeKind.TIMED_OUT is outcome.kind
         assert "its own timeout" in outcome.detail
         assert "started" == outcome.status
-        # The watcher woke at the deadline, not at the next (slowed-down) poll.
-        assert limit <= outcome.at - start < limit + 1
+        # The watcher woke at the deadline, not at the next (slowed-down) poll,
+        # seconds of the fake's time later: past the deadline, the fake's clock
+        # moved by real time only (the real time of the polls counts too).
+        assert limit <= outcome.at - start <= limit + real + FLOAT_SLACK
 
 
 async def test_the_overall_timeout_ends_every_replica_still_watched(
@@ -305,10 +315,14 @@ async def test_the_overall_timeout_ends_every_replica_still_watched(
     fake.training_time = 3600
     ids, _ = await create(client, 3)
     watcher = virtual(client, fake, poll_interval=7.0)
+    loop = asyncio.get_running_loop()
+    real_start = loop.time()  # read first and last: real covers the clock's readings
     start = fake.clock()
     outcomes = await watcher.wait(ids, timeout=20)
+    real = loop.time() - real_start
     assert [OutcomeKind.TIMED_OUT] * 3 == [o.kind for o in outcomes.values()]
-    assert all(20 <= o.at - start < 21 for o in outcomes.values())
+    # Ended at the timeout, not at the next poll (at 21 s): see the test above.
+    assert all(20 <= o.at - start <= 20 + real + FLOAT_SLACK for o in outcomes.values())
     assert all("the watch's timeout" in o.detail for o in outcomes.values())
 
 
@@ -426,14 +440,22 @@ async def test_slowing_down_polls_unchanged_replicas_less_often(
     fake: FakeTavus, client: TavusClient
 ) -> None:
     steps = [TimelineStep(after=60, status="completed")]
-    counts = []
+    loop = asyncio.get_running_loop()
+    counts, reals = [], []
     for slowest in (1.0, 8.0):
+        real_start = loop.time()
         replica_id = fake.add_replica(status="started", timeline=steps)
         fake.reset_log()
         watcher = virtual(client, fake, max_poll_interval=slowest)
         assert (await watcher.wait([replica_id]))[replica_id].ok
         counts.append(fake.count("GET", "/v2/replicas"))
-    assert counts[0] >= 55
+        reals.append(loop.time() - real_start)
+    # Every 1 s of the fake's time over 60 s: one poll at 0 and one per second,
+    # less one for each second of real time the watch took (it moves the
+    # fake's clock too, and the watcher sleeps only what is left).
+    assert counts[0] >= 61 - math.ceil(reals[0])
+    # Slowing down 1.5 times a poll to every 8 s at most: 12 polls (fewer with
+    # real time).
     assert counts[1] <= 15
 
 
@@ -551,9 +573,17 @@ async def test_every_kind_of_outcome_at_once(
 async def test_a_watch_in_real_time_follows_training_to_the_end(
     fake: FakeTavus, client: TavusClient
 ) -> None:
-    fake.training_time = 0.3
+    """The watcher's own sleep and clock: it polls in real time until the end."""
+    fake.training_time = 3600
     ids, _ = await create(client, 50)
     watcher = ReplicaWatcher(client, poll_interval=0.05)
-    outcomes = await asyncio.wait_for(watcher.wait(ids), 10)
+    task = asyncio.create_task(watcher.wait(ids))
+    # Training ends once two polls have seen it going on (however long the
+    # creates took): a third poll at least must see the end.
+    async with asyncio.timeout(10):
+        while fake.count("GET", "/v2/replicas") < 2:  # noqa: ASYNC110 - the fake's log has no event
+            await asyncio.sleep(0.01)
+    fake.finish_training()
+    outcomes = await asyncio.wait_for(task, 10)
     assert all(o.ok and "completed" == o.status for o in outcomes.values())
     assert watcher.stats.list_requests >= 3
