@@ -20,6 +20,29 @@ from tavus_async.testing import FakeTavus, Fault
 
 
 ROWS = 200
+LANDING_BOUND = 30.0  # seconds: far above a Fault.slow(0.1), far below a hang
+
+
+async def creates_landed(fake: FakeTavus) -> None:
+    """Wait until the fake has acted on every create a killed job had sent.
+
+    A create held by ``Fault.slow`` lands after its delay, whether or not its
+    client is still alive. The next run looks such a row up by name
+    ``--reconcile-after`` seconds after it was sent, and creates it again if
+    it is not there yet: how soon the fake gets round to it is this machine's
+    speed, so the test waits for the fake's log rather than trust the grace.
+
+    First a request of our own on a new connection, queued behind the killed
+    job's: by the time the fake answers it, it has taken those in.
+    """
+    async with TavusClient(api_key=fake.api_key, base_url=fake.url) as fresh:
+        await fresh.voices.list()
+    async with asyncio.timeout(LANDING_BOUND):
+        while any(  # noqa: ASYNC110 - the fake's log has no event
+            r.method == "POST" and r.fault == "slow" and r.status is None
+            for r in fake.requests
+        ):
+            await asyncio.sleep(0.01)
 
 
 async def start_job(fake: FakeTavus, manifest: Path) -> asyncio.subprocess.Process:
@@ -72,6 +95,7 @@ async def test_kill_9_at_random_points_then_resume_creates_each_row_once(
             job.kill()
             kills += 1
         await job.wait()
+        await creates_landed(fake)
     job = await start_job(fake, manifest)
     _, err = await asyncio.wait_for(job.communicate(), timeout=90)
 
