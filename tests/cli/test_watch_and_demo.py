@@ -128,6 +128,19 @@ async def test_demo_refuses_zero_replicas(capsys: pytest.CaptureFixture[str]) ->
     assert "--replicas" in capsys.readouterr().err
 
 
+INTERRUPTIBLE = (
+    "import runpy, signal; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('tavus_async', run_name='__main__', alter_sys=True)"
+)
+"""``python -m tavus_async`` with Ctrl-C armed, however pytest was started.
+
+A shell script that runs pytest in the background (``pytest &``) hands it
+SIGINT ignored, children included, and Python leaves an ignored SIGINT
+ignored: the job would then run to its end (exit 0) instead of stopping.
+"""
+
+
 async def test_ctrl_c_writes_the_journal_and_results_then_resumes(
     fake: FakeTavus, tmp_path: Path
 ) -> None:
@@ -135,7 +148,7 @@ async def test_ctrl_c_writes_the_journal_and_results_then_resumes(
     fake.training_time = 1.0
     fake.inject_rate(Fault.slow(0.05), 1.0, method="POST", path="/v2/replicas")
     manifest = manifest_of(tmp_path / "batch.csv", 100)
-    argv = ["-m", "tavus_async", "train", str(manifest), "--poll-interval", "0.2"]
+    argv = ["-c", INTERRUPTIBLE, "train", str(manifest), "--poll-interval", "0.2"]
     job = await asyncio.create_subprocess_exec(
         sys.executable,
         *argv,
