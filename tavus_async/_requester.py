@@ -302,7 +302,8 @@ class Requester:
 
     async def _attempt(self, request: _http.Request, call: _Call) -> _http.Response:
         shared = self.shared
-        shared.stop_waiting(call)  # backoff's sleep, if any, is over
+        if call.task is not None:  # backoff's sleep is over
+            shared.stop_waiting(call)
         call.attempt += 1
         url = _http.url_for(shared.base_url, request)
         gate = shared.gate

@@ -9,6 +9,7 @@ socket failure is turned into :class:`~tavus_async.APIConnectionError` (or
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 
@@ -32,13 +33,16 @@ def user_agent() -> str:
         return "tavus-async/0+unknown"
 
 
+@functools.lru_cache(maxsize=64)
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     """An aiohttp timeout with all three limits set.
 
     ``connect`` maps to aiohttp's ``sock_connect`` (the socket connect itself)
     rather than its ``connect``, which also counts the wait for a free pooled
     connection: under a concurrent batch that wait is normal, and ``total``
-    already bounds it.
+    already bounds it. The last 64 are kept: most clients use one or two, and
+    a backend passing the time left of a deadline makes a new one per call,
+    which must not grow memory without bound.
     """
     return aiohttp.ClientTimeout(
         total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
