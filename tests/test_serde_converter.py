@@ -27,20 +27,9 @@ from tavus_async import (
 )
 from tavus_async._serde import loads
 from tavus_async.types import webhooks
+from tests.test_serde import SPEC_REPLICA
 
 
-SPEC_REPLICA = {
-    "replica_id": "r90bbd427f71",
-    "replica_name": "My Replica",
-    "thumbnail_video_url": "string",
-    "training_progress": "100/100",
-    "status": "completed",
-    "created_at": "2024-01-24T07:14:03.327Z",
-    "updated_at": "2024-01-24T07:14:03.327Z",
-    "error_message": "string",
-    "replica_type": "user'",
-    "model_name": "phoenix-3",
-}
 CONVERTER = make_converter()
 
 
