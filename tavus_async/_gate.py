@@ -235,12 +235,10 @@ class Gate:
             The pause this outcome begins, in seconds, or None (no pause, or
             only a lengthening of the pause already running).
         """
-        fresh = epoch == self._epoch
         if 200 <= status < 300:
-            if fresh:
-                self._streak = 0
+            self.succeeded(epoch)
             return None
-        if status == _RATE_LIMITED and fresh:
+        if status == _RATE_LIMITED and epoch == self._epoch:
             self._streak += 1
         elif retry_after is None:
             return None  # a stale 429 without Retry-After: its burst is paused

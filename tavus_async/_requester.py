@@ -152,7 +152,7 @@ class Shared:
         Raises:
             ClientStateError: The client is closed.
         """
-        if self.state is ClientState.CLOSED:
+        if self.is_closed():
             raise ClientStateError(CLOSED)
         transport = self.transport
         if transport is None:
@@ -173,7 +173,7 @@ class Shared:
         Raises:
             ClientStateError: The client is closed.
         """
-        if self.state is ClientState.CLOSED:
+        if self.is_closed():
             raise ClientStateError(CLOSED)
         task = asyncio.current_task()
         assert task is not None
@@ -196,14 +196,12 @@ class Shared:
         task = call.task
         self.stop_waiting(call)
         return (
-            task is not None
-            and self.state is ClientState.CLOSED
-            and task.uncancel() <= call.cancelling
+            task is not None and self.is_closed() and task.uncancel() <= call.cancelling
         )
 
     async def aclose(self) -> None:
         """Close: end every wait, and close the session if it was created here."""
-        if self.state is not ClientState.CLOSED:
+        if not self.is_closed():
             self.state = ClientState.CLOSED
             for task in self._waiting:
                 task.cancel()
@@ -302,8 +300,7 @@ class Requester:
 
     async def _attempt(self, request: _http.Request, call: _Call) -> _http.Response:
         shared = self.shared
-        if call.task is not None:  # backoff's sleep is over
-            shared.stop_waiting(call)
+        shared.stop_waiting(call)  # backoff's sleep, if any, is over
         call.attempt += 1
         url = _http.url_for(shared.base_url, request)
         gate = shared.gate

@@ -41,8 +41,11 @@ class TavusClient:
     A 429, or a ``Retry-After`` on another error such as a 503, pauses every
     request of the client and of its ``with_options`` views, not only the one
     that got it: for the ``Retry-After``, or without one for a backoff that
-    doubles with each 429 since the last success (``initial_delay`` up to
-    ``max_delay`` of the retry policy), never longer than ``max_retry_after``.
+    doubles with each consecutive pause (one burst of 429s is one step;
+    ``initial_delay`` up to ``max_delay`` of the retry policy, never longer
+    than ``max_retry_after``); the requests it held leave spread out. A
+    ``Retry-After`` longer than ``max_retry_after`` makes every call fail at
+    once, unsent, while more than that is left (see the README's Retries).
 
     Args:
         api_key: Your Tavus API key; defaults to ``$TAVUS_API_KEY``. It is sent
