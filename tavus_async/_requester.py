@@ -29,7 +29,7 @@ import enum
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import backoff
 from backoff.types import Details
@@ -49,7 +49,9 @@ from tavus_async.errors import APIConnectionError, APIError, ClientStateError
 from tavus_async.session import (
     AiohttpTransport,
     ClientSession,
+    TraceConfig,
     create_session,
+    session_loop,
     user_agent,
 )
 
@@ -61,6 +63,15 @@ _log = logging.getLogger("tavus_async")
 CLOSED = (
     "this TavusClient is closed; create a new client (or keep the "
     "`async with` block open while you use it)"
+)
+
+_OTHER_LOOP = (
+    "this TavusClient was first used in another event loop{closed}; a client "
+    "belongs to the loop it first ran in (its aiohttp session and connections "
+    "are bound to it). Create the client inside the loop that uses it: within "
+    "the coroutine you give asyncio.run(), in a FastAPI lifespan or an aiohttp "
+    "cleanup_ctx, or in a pytest fixture with the same loop scope as the tests "
+    "that use it"
 )
 
 _ACTED_NOTE = (
@@ -103,6 +114,7 @@ class Shared:
         connection_limit: The pool size of a session created here.
         timeout: The default limits of a session created here.
         gate: The rate gate.
+        trace_configs: aiohttp tracing hooks of a session created here.
     """
 
     def __init__(
@@ -114,6 +126,7 @@ class Shared:
         connection_limit: int,
         timeout: _http.Timeout,
         gate: Gate,
+        trace_configs: Sequence[TraceConfig] = (),
     ) -> None:
         self.base_url = base_url
         self.gate = gate
@@ -124,9 +137,12 @@ class Shared:
         self.entered = False
         self._connection_limit = connection_limit
         self._timeout = timeout
+        self._trace_configs = tuple(trace_configs)
         self.transport: AiohttpTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         if session is not None:
             self._use(AiohttpTransport(session, owns_session=False))
+            self._loop = session_loop(session)
         self._waiting: set[asyncio.Task[object]] = set()
 
     def _use(self, transport: AiohttpTransport) -> AiohttpTransport:
@@ -150,18 +166,32 @@ class Shared:
         """The transport, creating the session on first use.
 
         Raises:
-            ClientStateError: The client is closed.
+            ClientStateError: The client is closed, or was first used in
+                another event loop.
         """
         if self.is_closed():
             raise ClientStateError(CLOSED)
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._enter_loop(loop)
         transport = self.transport
         if transport is None:
             session = create_session(
-                timeout=self._timeout, limit=self._connection_limit
+                timeout=self._timeout,
+                limit=self._connection_limit,
+                trace_configs=self._trace_configs,
             )
             transport = self._use(AiohttpTransport(session, owns_session=True))
         self.state = ClientState.OPENED
         return transport
+
+    def _enter_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind the client to ``loop``, its first; refuse any other."""
+        if self._loop is None:
+            self._loop = loop
+            return
+        closed = ", which is now closed" if self._loop.is_closed() else ""
+        raise ClientStateError(_OTHER_LOOP.format(closed=closed))
 
     def is_closed(self) -> bool:
         """True once :meth:`aclose` ran."""
@@ -301,6 +331,7 @@ class Requester:
     async def _attempt(self, request: _http.Request, call: _Call) -> _http.Response:
         shared = self.shared
         shared.stop_waiting(call)  # backoff's sleep, if any, is over
+        transport = shared.open()
         call.attempt += 1
         url = _http.url_for(shared.base_url, request)
         gate = shared.gate
@@ -309,7 +340,6 @@ class Requester:
             shared.start_waiting(call)
             epoch = await gate.wait(request.method, url, self.policy)
             shared.stop_waiting(call)
-        transport = shared.open()
         debug = _log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
         try:

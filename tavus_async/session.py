@@ -19,10 +19,20 @@ from tavus_async._http import Response, Timeout
 from tavus_async.errors import APIConnectionError, APITimeoutError, ClientStateError
 
 
-__all__ = ["AiohttpTransport", "ClientSession", "create_session", "user_agent"]
+__all__ = [
+    "AiohttpTransport",
+    "ClientSession",
+    "TraceConfig",
+    "create_session",
+    "session_loop",
+    "user_agent",
+]
 
 ClientSession = aiohttp.ClientSession
 """The aiohttp session type, for annotations outside this module."""
+
+TraceConfig = aiohttp.TraceConfig
+"""aiohttp's tracing hooks type, for annotations outside this module."""
 
 
 def user_agent() -> str:
@@ -115,6 +125,12 @@ def create_session(
         # replica_id", and only a retry the client made knows that is success.
         setattr(session, _RETRY_CONNECTION, False)
     return session
+
+
+def session_loop(session: aiohttp.ClientSession) -> asyncio.AbstractEventLoop | None:
+    """The event loop ``session`` is bound to, when aiohttp lets us read it."""
+    loop = getattr(session, "_loop", None)  # public `loop` warns it is deprecated
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 class AiohttpTransport:
