@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from types import TracebackType
 
 import attrs
@@ -15,7 +16,7 @@ from tavus_async._requester import ClientState, Requester, Shared
 from tavus_async._retry import RetryPolicy
 from tavus_async.errors import ClientStateError, ValidationError
 from tavus_async.services import ConversationsService, ReplicasService, VoicesService
-from tavus_async.session import ClientSession
+from tavus_async.session import ClientSession, TraceConfig
 
 
 __all__ = ["ClientState", "TavusClient"]
@@ -68,11 +69,15 @@ class TavusClient:
             ``with_options`` views: requests (retries included) leave at least
             ``1 / requests_per_second`` seconds apart, without bursts. None
             (the default) sets no budget.
+        trace_configs: ``aiohttp.TraceConfig`` hooks for the session the
+            client makes, such as OpenTelemetry's (one span per HTTP request,
+            so each retry is a span of its own). With ``session=``, give them
+            to your session instead.
 
     Raises:
         ValidationError: No API key (or one holding a control or non-ASCII
             character), a bad base URL, timeout, retry setting or
-            ``requests_per_second``.
+            ``requests_per_second``, or ``trace_configs`` with ``session``.
 
     Attributes:
         replicas: :class:`ReplicasService`, ``/v2/replicas``.
@@ -93,6 +98,7 @@ class TavusClient:
         retry_policy: RetryPolicy | None = None,
         converter: JsonConverter | None = None,
         requests_per_second: float | None = None,
+        trace_configs: Sequence[TraceConfig] = (),
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("TAVUS_API_KEY")
         if not key or not key.strip():
@@ -116,6 +122,20 @@ class TavusClient:
             raise ValidationError.single(
                 "connection_limit", f"must be an integer >= 1, got {connection_limit!r}"
             )
+        if isinstance(trace_configs, TraceConfig) or not all(
+            isinstance(config, TraceConfig) for config in trace_configs
+        ):
+            raise ValidationError.single(
+                "trace_configs",
+                "must be a sequence of aiohttp.TraceConfig, such as "
+                f"[create_trace_config()], got {trace_configs!r}",
+            )
+        if session is not None and trace_configs:
+            raise ValidationError.single(
+                "trace_configs",
+                "applies to the session the client makes; with session=, pass "
+                "them to your own session (create_session(trace_configs=...))",
+            )
         timeout_ = _http.Timeout.of(timeout)
         gate = Gate(requests_per_second)
         shared = Shared(
@@ -127,6 +147,7 @@ class TavusClient:
             connection_limit=connection_limit,
             timeout=timeout_,
             gate=gate,
+            trace_configs=trace_configs,
         )
         self._bind(
             Requester(shared, converter or _default_converter(), timeout_, policy),
