@@ -36,6 +36,7 @@ from tavus_async.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    UnknownIdError,
     UnprocessableEntityError,
     ValidationError,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "query",
     "refused_error",
     "status_error_class",
+    "unknown_id",
     "url_for",
 ]
 
@@ -76,6 +78,8 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
+_INVALID_ID = re.compile(r"\s*invalid\s+([a-z][a-z0-9_]*_ids?)\s*[.!]?\s*", re.I)
+_NOT_FOUND = re.compile(r".*\b(?:not\s+found|does\s+not\s+exist)\b.*", re.I | re.S)
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _MAX_MESSAGE = 500
 
@@ -232,8 +236,9 @@ def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
 
     Raises:
         ValidationError: Not an absolute http(s) URL, has a query or fragment,
-            or is plain http to a remote host without the opt-in (the API key
-            would travel in clear text).
+            holds the ``/v2`` the client adds itself, or is plain http to a
+            remote host without the opt-in (the API key would travel in clear
+            text).
     """
     parts = urlsplit(str(url).strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -255,6 +260,15 @@ def normalize_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
             "base_url",
             f"plain http to {parts.hostname!r} would send the API key in clear text; "
             "use https, or pass allow_insecure_http=True if you really mean it",
+        )
+    segments = parts.path.split("/")
+    versions = [i for i, segment in enumerate(segments) if segment.lower() == "v2"]
+    if versions:
+        kept = "/".join(segments[: versions[0]])
+        raise ValidationError.single(
+            "base_url",
+            f"holds the API version ({url!r}), but the client adds /v2/... to "
+            f"every path itself; use {parts.scheme}://{parts.netloc}{kept}",
         )
     base = f"{parts.scheme}://{parts.netloc}{parts.path}"
     return base if base.endswith("/") else base + "/"
@@ -324,21 +338,46 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
         body = response.body.decode("utf-8", "replace")
     message = _message(body) or _phrase(response.status)
     status = response.status
-    cls = status_error_class(status)
     request_id = next(
         (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers),
         None,
     )
-    return cls(
-        message,
-        method=method,
-        url=response.url,
-        status_code=status,
-        body=body,
-        request_id=request_id,
-        retry_after=parse_retry_after(response.headers),
-        headers=response.headers,
-    )
+    fields = {
+        "method": method,
+        "url": response.url,
+        "status_code": status,
+        "body": body,
+        "request_id": request_id,
+        "retry_after": parse_retry_after(response.headers),
+        "headers": response.headers,
+    }
+    unknown, id_field = unknown_id(status, message)
+    if unknown:
+        return UnknownIdError(message, id_field=id_field, **fields)
+    return status_error_class(status)(message, **fields)
+
+
+def unknown_id(status: int, message: str) -> tuple[bool, str | None]:
+    """Whether an answer says "this id does not exist", and which id it names.
+
+    Tavus answers an unknown id with 400 ``Invalid replica_id`` (or
+    ``Invalid conversation_id``, ...), where other APIs say 404; a 400 that
+    says "not found" or "does not exist" means the same.
+
+    Args:
+        status: The HTTP status.
+        message: The error text read from the body.
+
+    Returns:
+        ``(True, "replica_id")`` for ``Invalid replica_id``, ``(True, None)``
+        for a 400 "not found" naming no id field, else ``(False, None)``.
+    """
+    if status != 400:
+        return False, None
+    invalid = _INVALID_ID.fullmatch(message)
+    if invalid is not None:
+        return True, invalid.group(1).lower()
+    return _NOT_FOUND.fullmatch(message) is not None, None
 
 
 def status_error_class(status: int) -> type[APIStatusError]:

@@ -20,10 +20,17 @@ module (types, the converter, the HTTP core) can raise these errors.
             ├── AuthenticationError           401
             ├── PermissionDeniedError         403
             ├── NotFoundError                 404
+            │   └── UnknownIdError            400 "Invalid replica_id" (both)
             ├── ConflictError                 409
             ├── UnprocessableEntityError      422
             ├── RateLimitError                429
             └── InternalServerError           500 and above
+
+:class:`UnknownIdError` is the one error with two parents: Tavus answers an
+id it does not know with 400 ``Invalid replica_id`` where other APIs say 404,
+so the error is a :class:`NotFoundError` (``except NotFoundError`` catches
+it, as a user expects) and a :class:`BadRequestError` (code written for the
+400 keeps working).
 
 Errors also inherit the matching built-in, so ``except TimeoutError`` or
 ``except ValueError`` catch ours too.
@@ -66,6 +73,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "TavusError",
+    "UnknownIdError",
     "UnprocessableEntityError",
     "ValidationError",
     "WatchError",
@@ -268,6 +276,44 @@ class PermissionDeniedError(APIStatusError):
 
 class NotFoundError(APIStatusError):
     """404: no such endpoint or resource."""
+
+
+class UnknownIdError(NotFoundError, BadRequestError):
+    """An id Tavus does not know, answered with 400 ``Invalid replica_id``.
+
+    Tavus says 400 where other APIs say 404, so this error is both a
+    :class:`NotFoundError` and a :class:`BadRequestError`; its
+    ``status_code`` stays 400.
+
+    Attributes:
+        id_field: The id the answer names, such as ``"replica_id"`` or
+            ``"conversation_id"``; None when the answer names none.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int = 400,
+        body: Any = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        id_field: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            method=method,
+            url=url,
+            status_code=status_code,
+            body=body,
+            request_id=request_id,
+            retry_after=retry_after,
+            headers=headers,
+        )
+        self.id_field = id_field
 
 
 class ConflictError(APIStatusError):

@@ -10,9 +10,12 @@ from tavus_async import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    BadRequestError,
     ClientStateError,
     DecodeError,
+    NotFoundError,
     TavusError,
+    UnknownIdError,
     ValidationError,
     WatchError,
     WatchTimeoutError,
@@ -32,6 +35,8 @@ from tavus_async import (
         (ClientStateError, RuntimeError),
         (WatchTimeoutError, TimeoutError),
         (WatchTimeoutError, WatchError),
+        (UnknownIdError, NotFoundError),
+        (UnknownIdError, BadRequestError),
     ],
 )
 def test_errors_inherit_the_matching_builtin(cls: type, builtin: type) -> None:
@@ -49,7 +54,7 @@ def test_every_exported_error_descends_from_the_root() -> None:
         and issubclass(getattr(tavus_async, n), BaseException)
     ]
 
-    assert 19 == len(errors)
+    assert 20 == len(errors)
     assert all(issubclass(e, TavusError) for e in errors)
 
 

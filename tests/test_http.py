@@ -19,6 +19,7 @@ from tavus_async import (
     RateLimitError,
     Replica,
     Timeout,
+    UnknownIdError,
     UnprocessableEntityError,
     ValidationError,
     make_converter,
@@ -33,6 +34,7 @@ from tavus_async._http import (
     parse_retry_after,
     path,
     query,
+    unknown_id,
     url_for,
 )
 
@@ -95,6 +97,57 @@ def test_status_maps_to_error_class(status: int, cls: type[APIStatusError]) -> N
 
     assert cls is type(error)
     assert status == error.status_code
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "expected"),
+    [
+        (400, "Invalid replica_id", (True, "replica_id")),
+        (400, "Invalid conversation_id", (True, "conversation_id")),
+        (400, "invalid persona_id.", (True, "persona_id")),
+        (400, "  Invalid Replica_ID  ", (True, "replica_id")),
+        (400, "Invalid replica_ids", (True, "replica_ids")),
+        (400, "Invalid guardrails_id", (True, "guardrails_id")),
+        (400, "Replica not found", (True, None)),
+        (400, "That conversation does not exist.", (True, None)),
+        (400, "Invalid train_video_url", (False, None)),
+        (400, "Invalid replica_id format and more text", (False, None)),
+        (
+            400,
+            "Either train_video_url or train_image_url must be provided.",
+            (False, None),
+        ),
+        (400, "Bad Request", (False, None)),
+        (404, "Invalid replica_id", (False, None)),
+        (404, "Objective not found", (False, None)),
+        (409, "Invalid replica_id", (False, None)),
+    ],
+)
+def test_unknown_id(
+    status: int, message: str, expected: tuple[bool, str | None]
+) -> None:
+    """A 400 that says the id does not exist is told apart from other 400s."""
+    assert expected == unknown_id(status, message)
+
+
+@pytest.mark.parametrize(
+    ("body", "id_field"),
+    [
+        (b'{"error": "Invalid replica_id"}', "replica_id"),
+        (b'{"message": "Invalid conversation_id"}', "conversation_id"),
+        (b'{"error": "Document not found"}', None),
+    ],
+)
+def test_an_unknown_id_is_a_not_found_and_a_bad_request(
+    body: bytes, id_field: str | None
+) -> None:
+    """`except NotFoundError` and `except BadRequestError` both catch it."""
+    error = error_from_response("GET", response(400, body, **{"x-request-id": "q"}))
+
+    assert UnknownIdError is type(error)
+    assert isinstance(error, NotFoundError)
+    assert isinstance(error, BadRequestError)
+    assert (400, id_field, "q") == (error.status_code, error.id_field, error.request_id)
 
 
 @pytest.mark.parametrize(
@@ -173,6 +226,12 @@ def test_base_url_is_normalized(url: str, insecure: bool, expected: str) -> None
         ("", "absolute http(s) URL"),
         ("https://tavusapi.com/?x=1", "query or fragment"),
         ("https://tavusapi.com/#top", "query or fragment"),
+        ("https://tavusapi.com/v2", "client adds /v2/... to every path itself"),
+        ("https://tavusapi.com/v2/", "use https://tavusapi.com;"[:-1]),
+        (
+            "https://proxy.example.com/tavus/V2/replicas",
+            "use https://proxy.example.com/tavus",
+        ),
     ],
 )
 def test_bad_base_urls_are_refused(url: str, fragment: str) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tavus_async import (
+    APIStatusError,
     BadRequestError,
     CreateReplicaRequest,
+    NotFoundError,
     ReplicaStatus,
     ReplicaType,
     TavusClient,
     TrainingProgress,
+    UnknownIdError,
     ValidationError,
 )
 from tavus_async.testing import FakeTavus
@@ -91,13 +94,17 @@ async def test_failing_training(fake: FakeTavus, client: TavusClient) -> None:
     assert "video too short" == replica.error_message
 
 
-async def test_unknown_id_is_a_bad_request(client: TavusClient) -> None:
-    """Tavus answers 400 "Invalid replica_id" for an unknown id."""
-    with pytest.raises(BadRequestError) as info:
+@pytest.mark.parametrize("caught", [NotFoundError, BadRequestError, UnknownIdError])
+async def test_unknown_id_is_not_found_and_a_bad_request(
+    client: TavusClient, caught: type[APIStatusError]
+) -> None:
+    """Tavus answers 400 "Invalid replica_id": `except NotFoundError` catches it."""
+    with pytest.raises(caught) as info:
         await client.replicas.get("r000000000")
 
-    assert "Invalid replica_id" == info.value.message
-    assert 400 == info.value.status_code
+    assert UnknownIdError is type(info.value)
+    assert ("Invalid replica_id", 400) == (info.value.message, info.value.status_code)
+    assert "replica_id" == getattr(info.value, "id_field", None)
 
 
 async def test_list_pages_and_filters(fake: FakeTavus, client: TavusClient) -> None:
@@ -125,7 +132,7 @@ async def test_iter_all_fetches_every_page(
     ids = [await create(client, f"R{i}") for i in range(23)]
     fake.reset_log()
 
-    seen = [r.replica_id async for r in client.replicas.iter_all(page_size=10)]
+    seen = [r.replica_id async for r in client.replicas.iter_all(limit=10)]
 
     assert ids == seen
     assert 3 == fake.count("GET", "/v2/replicas")
@@ -137,9 +144,7 @@ async def test_iter_all_on_exact_pages(fake: FakeTavus, client: TavusClient) -> 
         await create(client, f"R{i}")
     fake.reset_log()
 
-    seen = [
-        r async for r in client.replicas.iter_all(page_size=10, replica_type="user")
-    ]
+    seen = [r async for r in client.replicas.iter_all(limit=10, replica_type="user")]
 
     assert 20 == len(seen)
     assert 2 == fake.count("GET", "/v2/replicas")
@@ -200,7 +205,7 @@ async def test_voices(fake: FakeTavus, client: TavusClient) -> None:
     fake.add_voice("annabelle", tags=["en"])
 
     found = await client.voices.list(search="ANNA", sort="desc")
-    everything = [v.voice_name async for v in client.voices.iter_all(page_size=2)]
+    everything = [v.voice_name async for v in client.voices.iter_all(limit=2)]
     tagged = await client.voices.list(tag="en", limit=100)
 
     assert ["annabelle", "anna"] == [v.voice_name for v in found.data]

@@ -65,7 +65,7 @@ class ConversationsService:
 
         Raises:
             ValidationError: An empty or malformed id.
-            BadRequestError: Tavus does not know the id.
+            UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
         """
         params = {"verbose": verbose or None}
         req = by_id("GET", _PATH, "conversation_id", conversation_id, params=params)
@@ -98,7 +98,7 @@ class ConversationsService:
         return await call(self._requester, req, ConversationPage)
 
     def iter_all(
-        self, *, page_size: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
+        self, *, limit: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
     ) -> AsyncGenerator[Conversation, None]:
         """Every conversation (optionally of one status), page by page.
 
@@ -107,7 +107,8 @@ class ConversationsService:
         ``total_count`` conversations, whatever the size of each page.
 
         Args:
-            page_size: Conversations asked per request (the ``limit``).
+            limit: Conversations asked per request (the page size), as for
+                :meth:`list`.
             status: As for :meth:`list`.
 
         Returns:
@@ -116,11 +117,11 @@ class ConversationsService:
         Raises:
             ValidationError: A bad page size or status, at the call.
         """
-        v.require_page(1, page_size)
+        v.require_page(1, limit)
         v.require_choice("status", status, _STATUSES)
 
         async def fetch(number: int) -> ConversationPage:
-            return await self.list(limit=page_size, page=number, status=status)
+            return await self.list(limit=limit, page=number, status=status)
 
         return paginate(fetch)
 
@@ -133,7 +134,7 @@ class ConversationsService:
 
         Raises:
             ValidationError: An empty id.
-            BadRequestError: Tavus does not know the id.
+            UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have ended the conversation.
         """
@@ -155,7 +156,7 @@ class ConversationsService:
 
         Raises:
             ValidationError: An empty id.
-            BadRequestError: Tavus does not know the id.
+            UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the conversation.
         """
