@@ -109,7 +109,7 @@ async def _iter_replicas(client: TavusClient, fake: FakeTavus, n: int) -> Call:
     if n == 0:
         for k in range(5):
             fake.add_replica(replica_name=f"stock-{k}")
-    return lambda: collect(client.replicas.iter_all(page_size=2))
+    return lambda: collect(client.replicas.iter_all(limit=2))
 
 
 async def _conversation(client: TavusClient, fake: FakeTavus, n: int) -> str:
@@ -137,7 +137,7 @@ async def _iter_conversations(client: TavusClient, fake: FakeTavus, n: int) -> C
     if n == 0:
         for k in range(5):
             await _conversation(client, fake, k)
-    return lambda: collect(client.conversations.iter_all(page_size=2))
+    return lambda: collect(client.conversations.iter_all(limit=2))
 
 
 async def _end_conversation(client: TavusClient, fake: FakeTavus, n: int) -> Call:
@@ -155,7 +155,7 @@ async def _list_voices(client: TavusClient, fake: FakeTavus, n: int) -> Call:
 
 
 async def _iter_voices(client: TavusClient, fake: FakeTavus, n: int) -> Call:
-    return lambda: collect(client.voices.iter_all(page_size=2))
+    return lambda: collect(client.voices.iter_all(limit=2))
 
 
 CASES = {
@@ -369,7 +369,7 @@ async def test_iter_all_cancelled_between_pages_and_mid_page(fake: FakeTavus) ->
             fake.inject(Fault.slow(0.01), times=4, method="GET", path="/v2/replicas")
             seen: list[str] = []
             before, count = asyncio.all_tasks(), len(fake.requests)
-            items = client.replicas.iter_all(page_size=2)
+            items = client.replicas.iter_all(limit=2)
             task = asyncio.create_task(handle_slowly(items, seen))
             await asyncio.sleep(rng.uniform(0.001, 0.08))
             loading = any(r.status is None for r in fake.requests[count:])
@@ -395,9 +395,9 @@ async def test_aclose_of_a_partly_consumed_iterator(fake: FakeTavus) -> None:
             await _conversation(client, fake, n)
         before = asyncio.all_tasks()
         for iterator in (
-            client.replicas.iter_all(page_size=2),
-            client.voices.iter_all(page_size=2),
-            client.conversations.iter_all(page_size=1),
+            client.replicas.iter_all(limit=2),
+            client.voices.iter_all(limit=2),
+            client.conversations.iter_all(limit=1),
         ):
             assert isinstance(iterator, AsyncGenerator)  # typed AsyncIterator: closable
             count = len(fake.requests)
@@ -419,7 +419,7 @@ async def test_aclose_ends_every_call_in_flight(fake: FakeTavus) -> None:
     closed = asyncio.Event()
 
     async def page_by_page() -> None:
-        async for _ in client.replicas.iter_all(page_size=2):
+        async for _ in client.replicas.iter_all(limit=2):
             between_pages.set()
             await closed.wait()
 

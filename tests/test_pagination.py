@@ -222,12 +222,12 @@ async def test_conversations_beyond_a_page_cap(
 async def test_small_page_size_under_a_larger_cap(
     fake: FakeTavus, client: TavusClient
 ) -> None:
-    """A page_size below the cap pages in page_size, as without a cap."""
+    """A limit below the cap pages in that limit, as without a cap."""
     fake.max_page_size = 50
     made = [fake.add_replica() for _ in range(23)]
     fake.reset_log()
 
-    seen = [r.replica_id async for r in client.replicas.iter_all(page_size=10)]
+    seen = [r.replica_id async for r in client.replicas.iter_all(limit=10)]
 
     assert made == seen
     assert 3 == fake.count("GET", "/v2/replicas")
@@ -325,7 +325,7 @@ async def test_growing_total_count_is_bounded(
     ("call", "field"),
     [
         pytest.param(
-            lambda c: c.replicas.iter_all(page_size=0), "limit", id="replicas-size"
+            lambda c: c.replicas.iter_all(limit=0), "limit", id="replicas-size"
         ),
         pytest.param(
             lambda c: c.replicas.iter_all(replica_type="robot"),
@@ -338,10 +338,10 @@ async def test_growing_total_count_is_bounded(
             id="replicas-ids",
         ),
         pytest.param(
-            lambda c: c.voices.iter_all(page_size=101), "limit", id="voices-size"
+            lambda c: c.voices.iter_all(limit=101), "limit", id="voices-size"
         ),
         pytest.param(
-            lambda c: c.conversations.iter_all(page_size=-1),
+            lambda c: c.conversations.iter_all(limit=-1),
             "limit",
             id="conversations-size",
         ),
@@ -368,7 +368,7 @@ async def test_iter_all_sends_nothing_until_iterated(
 ) -> None:
     """iter_all returns an async generator that fetches only when iterated."""
     fake.add_replica()
-    items = client.replicas.iter_all(page_size=1)
+    items = client.replicas.iter_all(limit=1)
     sent_before = fake.count()
 
     async with contextlib.aclosing(items) as replicas:

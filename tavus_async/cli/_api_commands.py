@@ -320,7 +320,7 @@ async def _items(
         return
     if args.page is not None:
         raise UsageError("--page: not with --all, which fetches every page")
-    size = {} if args.limit is None else {"page_size": args.limit}
+    size = {} if args.limit is None else {"limit": args.limit}
     async for item in every(**size, **filters):
         yield item
 

@@ -37,8 +37,9 @@ class ReplicasService:
     Reach it as ``client.replicas``. Every method validates its arguments
     before sending anything and raises :class:`~tavus_async.ValidationError`
     for bad ones; API failures raise :class:`~tavus_async.APIError`
-    subclasses (an invalid id is a :class:`~tavus_async.BadRequestError`,
-    as Tavus answers 400 for it).
+    subclasses (an id Tavus does not know is an
+    :class:`~tavus_async.UnknownIdError`: a ``NotFoundError``, and a
+    ``BadRequestError`` since Tavus answers 400 for it).
     """
 
     def __init__(self, requester: _http.Requester) -> None:
@@ -71,7 +72,9 @@ class ReplicasService:
 
         Raises:
             ValidationError: ``replica_id`` is empty or malformed.
-            BadRequestError: Tavus does not know the id ("Invalid replica_id").
+            UnknownIdError: Tavus does not know the id ("Invalid replica_id");
+                a :class:`~tavus_async.NotFoundError` and a
+                :class:`~tavus_async.BadRequestError`.
         """
         params = {"verbose": verbose or None}
         req = by_id("GET", "replicas", "replica_id", replica_id, params=params)
@@ -127,7 +130,7 @@ class ReplicasService:
     def iter_all(
         self,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        limit: int = DEFAULT_PAGE_SIZE,
         verbose: bool = False,
         replica_type: ReplicaType | Literal["user", "system"] | None = None,
         replica_ids: Iterable[str] | None = None,
@@ -137,14 +140,15 @@ class ReplicasService:
 
         The arguments are checked at the call; nothing is sent until the
         generator is iterated. Pages are fetched from 1 until one is empty or
-        ``total_count`` replicas came: a page shorter than ``page_size`` does
+        ``total_count`` replicas came: a page shorter than ``limit`` does
         not end the listing, as Tavus may answer fewer. A server that repeats
         a page, or keeps raising ``total_count``, is stopped with a warning
         logged. Close the generator when leaving early, as with
         ``contextlib.aclosing``.
 
         Args:
-            page_size: Replicas asked per request (the ``limit``).
+            limit: Replicas asked per request (the page size), as for
+                :meth:`list`.
             verbose, replica_type, replica_ids, model_name: As for :meth:`list`.
 
         Returns:
@@ -153,7 +157,7 @@ class ReplicasService:
         Raises:
             ValidationError: A bad page size, replica type or id, at the call.
         """
-        v.require_page(1, page_size)
+        v.require_page(1, limit)
         v.require_choice("replica_type", replica_type, _REPLICA_TYPES)
         ids = (
             v.require_ids("replica_ids", replica_ids)
@@ -163,7 +167,7 @@ class ReplicasService:
 
         async def fetch(number: int) -> ReplicaPage:
             return await self.list(
-                limit=page_size,
+                limit=limit,
                 page=number,
                 verbose=verbose,
                 replica_type=replica_type,
@@ -178,7 +182,7 @@ class ReplicasService:
 
         Raises:
             ValidationError: An empty id or name.
-            BadRequestError: Tavus does not know the id.
+            UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have renamed the replica.
         """
@@ -200,7 +204,7 @@ class ReplicasService:
 
         Raises:
             ValidationError: An empty id.
-            BadRequestError: Tavus does not know the id.
+            UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the replica.
         """
@@ -260,7 +264,7 @@ class VoicesService:
     def iter_all(
         self,
         *,
-        page_size: int = _MAX_VOICE_LIMIT,
+        limit: int = _MAX_VOICE_LIMIT,
         search: str | None = None,
         tag: str | None = None,
     ) -> AsyncGenerator[Voice, None]:
@@ -271,18 +275,18 @@ class VoicesService:
         ``total_count`` voices, whatever the size of each page.
 
         Args:
-            page_size: Voices asked per request, 1 to 100.
+            limit: Voices asked per request, 1 to 100, as for :meth:`list`.
             search, tag: As for :meth:`list`.
 
         Returns:
             An async generator of the voices.
 
         Raises:
-            ValidationError: ``page_size`` is not 1 to 100, at the call.
+            ValidationError: ``limit`` is not 1 to 100, at the call.
         """
-        v.require_page(1, page_size, max_limit=_MAX_VOICE_LIMIT)
+        v.require_page(1, limit, max_limit=_MAX_VOICE_LIMIT)
 
         async def fetch(number: int) -> VoicePage:
-            return await self.list(limit=page_size, page=number, search=search, tag=tag)
+            return await self.list(limit=limit, page=number, search=search, tag=tag)
 
         return paginate(fetch)
