@@ -149,6 +149,13 @@ def make_converter(converter: JsonConverter | None = None) -> JsonConverter:
     return conv
 
 
+@functools.cache
+def default_converter() -> JsonConverter:
+    """The library's converter, made once: clients without ``converter=``,
+    ``to_dict()``, callbacks. Register hooks on one of your own instead."""
+    return make_converter()
+
+
 def loads(converter: JsonConverter, body: bytes, cls: type[T]) -> T:
     """Parse a JSON body into ``cls``.
 
@@ -189,7 +196,7 @@ def parse_json(body: bytes) -> Any:
 
 
 def dumps(converter: JsonConverter, obj: object) -> bytes:
-    """Serialize one of our request types to a compact JSON body."""
+    """Serialize one of our types (a request body, a model) to compact JSON."""
     return json.dumps(converter.unstructure(obj), separators=(",", ":")).encode()
 
 
@@ -399,7 +406,17 @@ def _received(event: Any, data: Mapping[str, Any]) -> Any:
 
 
 def _unstructure_factory(cls: Any, converter: cattrs.Converter) -> Callable[..., Any]:
-    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+    """cattrs' function for ``cls``; a callback's ``raw`` is ours, not Tavus's."""
+    origin = getattr(cls, "__origin__", cls)
+    overrides = (
+        {"raw": override(omit=True)} if "raw" in attrs.fields_dict(origin) else {}
+    )
+    return make_dict_unstructure_fn(
+        cls,
+        converter,
+        _cattrs_omit_if_default=True,
+        **overrides,  # type: ignore[arg-type]
+    )
 
 
 def _null_defaults(cls: type) -> frozenset[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from types import TracebackType
@@ -20,11 +19,6 @@ from tavus_async.session import ClientSession, TraceConfig
 
 
 __all__ = ["ClientState", "TavusClient"]
-
-
-@functools.cache
-def _default_converter() -> JsonConverter:
-    return _serde.make_converter()
 
 
 class TavusClient:
@@ -150,7 +144,9 @@ class TavusClient:
             trace_configs=trace_configs,
         )
         self._bind(
-            Requester(shared, converter or _default_converter(), timeout_, policy),
+            Requester(
+                shared, converter or _serde.default_converter(), timeout_, policy
+            ),
             view=False,
         )
 

@@ -17,27 +17,16 @@ from concurrent.futures import Future
 import pytest
 
 from tavus_async import ClientStateError, TavusClient, create_session
-from tavus_async.testing import FakeTavus
+from tests._threaded_fake import ThreadedFake
 
 
 @pytest.fixture
-def threaded_fake() -> Iterator[FakeTavus]:
-    """A FakeTavus serving from a loop in another thread, for sync tests."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    fake = FakeTavus()
-    asyncio.run_coroutine_threadsafe(fake.__aenter__(), loop).result(timeout=30)
+def threaded() -> Iterator[ThreadedFake]:
+    threaded = ThreadedFake()
     try:
-        yield fake
+        yield threaded
     finally:
-        closing = asyncio.run_coroutine_threadsafe(
-            fake.__aexit__(None, None, None), loop
-        )
-        closing.result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        loop.close()
+        threaded.close()
 
 
 # A connection pooled in a loop that asyncio.run() has closed can be closed by
@@ -55,11 +44,12 @@ async def _count_replicas(client: TavusClient) -> int:
 
 @_LEFT_IN_A_CLOSED_LOOP
 def test_a_second_asyncio_run_gets_a_client_state_error(
-    threaded_fake: FakeTavus,
+    threaded: ThreadedFake,
 ) -> None:
     """The second loop is refused before anything is sent, saying what to do."""
-    threaded_fake.add_replica(status="completed")
-    client = TavusClient(api_key=threaded_fake.api_key, base_url=threaded_fake.url)
+    fake = threaded.fake
+    threaded.call(lambda: fake.add_replica(status="completed"))
+    client = TavusClient(api_key=fake.api_key, base_url=fake.url)
 
     assert 1 == asyncio.run(_count_replicas(client))
     with pytest.raises(ClientStateError) as info:
@@ -72,33 +62,35 @@ def test_a_second_asyncio_run_gets_a_client_state_error(
     assert "another event loop, which is now closed" in message
     assert "asyncio.run()" in message
     assert "pytest fixture" in message
-    assert 1 == threaded_fake.count("GET", "/v2/replicas")
+    assert 1 == threaded.call(lambda: fake.count("GET", "/v2/replicas"))
 
 
 @_LEFT_IN_A_CLOSED_LOOP
 def test_entering_the_client_in_a_second_loop_is_refused(
-    threaded_fake: FakeTavus,
+    threaded: ThreadedFake,
 ) -> None:
     """`async with` in another loop fails like a call does."""
-    client = TavusClient(api_key=threaded_fake.api_key, base_url=threaded_fake.url)
+    fake = threaded.fake
+    client = TavusClient(api_key=fake.api_key, base_url=fake.url)
     asyncio.run(_count_replicas(client))
 
-    async def enter() -> None:
+    async def enter(client: TavusClient) -> None:
         async with client:
             pass
 
     with pytest.raises(ClientStateError, match="another event loop"):
-        asyncio.run(enter())
+        asyncio.run(enter(client))
     asyncio.run(client.aclose())
     del client
     gc.collect()
 
 
 def test_a_loop_running_in_another_thread_is_refused(
-    threaded_fake: FakeTavus,
+    threaded: ThreadedFake,
 ) -> None:
     """A client first used in a loop that still runs is not shared with another."""
-    client = TavusClient(api_key=threaded_fake.api_key, base_url=threaded_fake.url)
+    fake = threaded.fake
+    client = TavusClient(api_key=fake.api_key, base_url=fake.url)
     owner = asyncio.new_event_loop()
     thread = threading.Thread(target=owner.run_forever, daemon=True)
     thread.start()
@@ -118,10 +110,11 @@ def test_a_loop_running_in_another_thread_is_refused(
 
 
 def test_a_client_built_outside_any_loop_binds_to_its_first(
-    threaded_fake: FakeTavus,
+    threaded: ThreadedFake,
 ) -> None:
     """Building a client needs no loop; the loop that first uses it owns it."""
-    client = TavusClient(api_key=threaded_fake.api_key, base_url=threaded_fake.url)
+    fake = threaded.fake
+    client = TavusClient(api_key=fake.api_key, base_url=fake.url)
 
     async def use_and_close() -> int:
         async with client:
@@ -131,14 +124,14 @@ def test_a_client_built_outside_any_loop_binds_to_its_first(
 
 
 def test_a_session_of_your_own_binds_the_client_to_its_loop(
-    threaded_fake: FakeTavus,
+    threaded: ThreadedFake,
 ) -> None:
     """With `session=`, the session's loop is the client's from the start."""
 
     async def make() -> tuple[TavusClient, object]:
         session = create_session()
         return TavusClient(
-            api_key=threaded_fake.api_key, base_url=threaded_fake.url, session=session
+            api_key=threaded.fake.api_key, base_url=threaded.fake.url, session=session
         ), session
 
     loop = asyncio.new_event_loop()
@@ -151,4 +144,4 @@ def test_a_session_of_your_own_binds_the_client_to_its_loop(
         loop.run_until_complete(session.close())  # type: ignore[attr-defined]
     finally:
         loop.close()
-    assert 1 == threaded_fake.count("GET", "/v2/replicas")
+    assert 1 == threaded.call(lambda: threaded.fake.count("GET", "/v2/replicas"))

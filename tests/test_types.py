@@ -31,6 +31,7 @@ IMAGE = "https://cdn.example.com/face.png"
             ["train_image_url"],
         ),
         ({"train_image_url": IMAGE}, ["voice_name"]),
+        ({"train_video_url": VIDEO, "train_image_url": IMAGE}, ["train_image_url"]),
         ({"train_video_url": "s3://bucket/key.mp4"}, ["train_video_url"]),
         ({"train_video_url": "/local/file.mp4"}, ["train_video_url"]),
         (

@@ -44,8 +44,44 @@ class OpenStrEnum(enum.StrEnum):
         return type(self)._value2member_map_.get(self._value_) is self
 
 
+class _Model:
+    """The JSON form every model shares, by the wire format's rules."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return this model as JSON-ready data, as Tavus sends it.
+
+        The rules are those of :func:`~tavus_async.make_converter`: Tavus's
+        field names, timestamps as ISO-8601 strings, enums (unlisted values
+        too) as their strings, ``training_progress`` as ``"37/100"``; fields
+        left as None or at their default are left out. A callback's ``raw``
+        is not part of it. Hand the result to a web framework, or read it
+        back with ``converter.structure(data, type(model))``. To apply hooks
+        of your own, call ``client.converter.unstructure(model)`` instead.
+
+        Returns:
+            A new dict of JSON types (dicts, lists, strings, numbers,
+            booleans), safe to change.
+        """
+        from tavus_async._serde import default_converter  # _serde imports types
+
+        data: dict[str, Any] = default_converter().unstructure(self)
+        return data
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as compact JSON text.
+
+        Returns:
+            The JSON, such as ``'{"replica_id":"r1","status":"completed"}'``.
+        """
+        from tavus_async._serde import default_converter, dumps
+
+        return dumps(default_converter(), self).decode()
+
+
 @frozen(kw_only=True)
-class Page(Generic[T]):
+class Page(_Model, Generic[T]):
     """One page of a list endpoint.
 
     Attributes:

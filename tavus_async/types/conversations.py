@@ -12,7 +12,7 @@ from typing import Any
 from attrs import field, frozen
 
 from tavus_async import _validation as v
-from tavus_async.types._common import OpenStrEnum, Page
+from tavus_async.types._common import OpenStrEnum, Page, _Model
 
 
 __all__ = [
@@ -40,7 +40,7 @@ class ConversationStatus(OpenStrEnum):
 
 
 @frozen(kw_only=True)
-class RecordingStorage:
+class RecordingStorage(_Model):
     """Where Tavus writes recordings, with federated identity (no secrets).
 
     Raises:
@@ -80,7 +80,7 @@ class RecordingStorage:
 
 
 @frozen(kw_only=True)
-class ConversationProperties:
+class ConversationProperties(_Model):
     """Call settings sent under ``properties`` when creating a conversation.
 
     Raises:
@@ -122,7 +122,7 @@ class ConversationProperties:
 
 
 @frozen(kw_only=True)
-class CreateConversationRequest:
+class CreateConversationRequest(_Model):
     """The body of ``POST /v2/conversations``.
 
     Give ``replica_id``, ``persona_id`` or both (a persona may bring its own
@@ -182,7 +182,7 @@ class CreateConversationRequest:
 
 
 @frozen(kw_only=True)
-class ConversationEvent:
+class ConversationEvent(_Model):
     """One event of a verbose Get Conversation (the callbacks, as a list)."""
 
     event_type: str
@@ -196,7 +196,7 @@ class ConversationEvent:
 
 
 @frozen(kw_only=True)
-class Conversation:
+class Conversation(_Model):
     """A conversation as Create, Get or List Conversations returns it.
 
     Responses using the new names (``face_id``, ``pal_id``) fill

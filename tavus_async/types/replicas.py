@@ -7,12 +7,11 @@ fields) live in the converter (:func:`tavus_async.make_converter`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from attrs import frozen
 
 from tavus_async import _validation as v
-from tavus_async.types._common import OpenStrEnum, Page, TrainingProgress
+from tavus_async.types._common import OpenStrEnum, Page, TrainingProgress, _Model
 
 
 __all__ = [
@@ -62,7 +61,7 @@ class ReplicaType(OpenStrEnum):
 
 
 @frozen(kw_only=True)
-class ReplicaProperties:
+class ReplicaProperties(_Model):
     """Optional replica settings sent under ``properties``."""
 
     background_green_screen: bool | None = None
@@ -70,7 +69,7 @@ class ReplicaProperties:
 
 
 @frozen(kw_only=True)
-class CreateReplicaRequest:
+class CreateReplicaRequest(_Model):
     """The body of ``POST /v2/replicas``: train a replica from a video or an image.
 
     Exactly one of ``train_video_url`` and ``train_image_url`` must be given;
@@ -122,7 +121,7 @@ class CreateReplicaRequest:
         v.check_url(problems, "train_image_url", image)
         v.check_url(problems, "consent_video_url", self.consent_video_url)
         v.check_url(problems, "callback_url", self.callback_url)
-        if image is not None and self.voice_name is None:
+        if image is not None and video is None and self.voice_name is None:
             problems.append(
                 (
                     "voice_name",
@@ -139,37 +138,81 @@ class CreateReplicaRequest:
         v.raise_if(problems)
 
     @classmethod
-    def from_video(cls, train_video_url: str, **fields: Any) -> CreateReplicaRequest:
+    def from_video(
+        cls,
+        train_video_url: str,
+        *,
+        replica_name: str | None = None,
+        consent_video_url: str | None = None,
+        model_name: str | None = None,
+        callback_url: str | None = None,
+        properties: ReplicaProperties | None = None,
+    ) -> CreateReplicaRequest:
         """Build a video-trained replica request.
 
         Args:
             train_video_url: Direct download URL of the training video.
-            **fields: Any other field of this class.
+            replica_name: Display name.
+            consent_video_url: A separate consent-statement video.
+            model_name: Phoenix model; None lets Tavus choose.
+            callback_url: Receives a POST when training completes or fails.
+            properties: Further settings, such as a green-screen background.
 
         Raises:
             ValidationError: As for the constructor.
         """
-        return cls(train_video_url=train_video_url, **fields)
+        return cls(
+            train_video_url=train_video_url,
+            replica_name=replica_name,
+            consent_video_url=consent_video_url,
+            model_name=model_name,
+            callback_url=callback_url,
+            properties=properties,
+        )
 
     @classmethod
     def from_image(
-        cls, train_image_url: str, *, voice_name: str, **fields: Any
+        cls,
+        train_image_url: str,
+        *,
+        voice_name: str,
+        replica_name: str | None = None,
+        consent_video_url: str | None = None,
+        model_name: str | None = None,
+        callback_url: str | None = None,
+        auto_fix_training_image: bool | None = None,
+        properties: ReplicaProperties | None = None,
     ) -> CreateReplicaRequest:
         """Build an image-trained replica request.
 
         Args:
             train_image_url: Public URL of the training image.
-            voice_name: The stock voice the replica speaks with.
-            **fields: Any other field of this class.
+            voice_name: The stock voice the replica speaks with
+                (``tavus-async voices list``, ``client.voices.list()``).
+            replica_name: Display name.
+            consent_video_url: A separate consent-statement video.
+            model_name: Phoenix model; None lets Tavus choose.
+            callback_url: Receives a POST when training completes or fails.
+            auto_fix_training_image: Let Tavus fix the training image.
+            properties: Further settings, such as a green-screen background.
 
         Raises:
             ValidationError: As for the constructor.
         """
-        return cls(train_image_url=train_image_url, voice_name=voice_name, **fields)
+        return cls(
+            train_image_url=train_image_url,
+            voice_name=voice_name,
+            replica_name=replica_name,
+            consent_video_url=consent_video_url,
+            model_name=model_name,
+            callback_url=callback_url,
+            auto_fix_training_image=auto_fix_training_image,
+            properties=properties,
+        )
 
 
 @frozen(kw_only=True)
-class CreatedReplica:
+class CreatedReplica(_Model):
     """Tavus's answer to a create: the new id and its first status."""
 
     replica_id: str
@@ -179,7 +222,7 @@ class CreatedReplica:
 
 
 @frozen(kw_only=True)
-class Replica:
+class Replica(_Model):
     """A replica as Get Replica or List Replicas returns it.
 
     List items carry fewer fields than Get (no ``updated_at`` or
@@ -215,14 +258,14 @@ ReplicaPage = Page[Replica]
 
 
 @frozen(kw_only=True)
-class VoiceTag:
+class VoiceTag(_Model):
     """A tag on a stock voice."""
 
     tag_name: str
 
 
 @frozen(kw_only=True)
-class Voice:
+class Voice(_Model):
     """A stock voice usable as ``voice_name`` when training from an image."""
 
     voice_name: str

@@ -7,7 +7,7 @@ from typing import Literal
 
 from attrs import frozen
 
-from tavus_async.types._common import TrainingProgress
+from tavus_async.types._common import TrainingProgress, _Model
 from tavus_async.types.replicas import Replica, ReplicaStatus
 
 
@@ -31,7 +31,7 @@ class OutcomeKind(enum.Enum):
 
 
 @frozen(kw_only=True)
-class ReplicaUpdate:
+class ReplicaUpdate(_Model):
     """A watched replica changed: its status or its training progress.
 
     The first sighting of a replica is an update too (``previous`` is None).
@@ -66,7 +66,7 @@ class ReplicaUpdate:
 
 
 @frozen(kw_only=True)
-class ReplicaOutcome:
+class ReplicaOutcome(_Model):
     """The final word on one watched replica; exactly one per replica and watch.
 
     Attributes:
@@ -105,7 +105,7 @@ WatchEvent = ReplicaUpdate | ReplicaOutcome
 
 
 @frozen(kw_only=True)
-class WatchStats:
+class WatchStats(_Model):
     """Counters of one watch, from :attr:`ReplicaWatcher.stats`.
 
     Attributes:

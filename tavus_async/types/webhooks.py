@@ -26,7 +26,7 @@ from typing import Any, ClassVar, TypeAlias
 
 from attrs import field, frozen
 
-from tavus_async.types._common import OpenStrEnum
+from tavus_async.types._common import OpenStrEnum, _Model
 from tavus_async.types.replicas import ReplicaStatus
 
 
@@ -70,7 +70,7 @@ class ShutdownReason(OpenStrEnum):
 
 
 @frozen(kw_only=True)
-class ReplicaTrainingCallback:
+class ReplicaTrainingCallback(_Model):
     """Training of a replica finished: POSTed to the Create Replica ``callback_url``.
 
     Tavus sends ``"ready"`` here where Get Replica says ``"completed"``; the
@@ -93,7 +93,7 @@ class ReplicaTrainingCallback:
 
 
 @frozen(kw_only=True)
-class ConversationCallback:
+class ConversationCallback(_Model):
     """A conversation callback: the common envelope Tavus sends for every event.
 
     Events this version does not know (``application.post_call_action_executed``,
@@ -121,7 +121,7 @@ class ConversationCallback:
 
 
 @frozen(kw_only=True)
-class JoinedProperties:
+class JoinedProperties(_Model):
     """``properties`` of :class:`ReplicaJoined`."""
 
     replica_id: str | None = None
@@ -145,7 +145,7 @@ class ReplicaJoined(ConversationCallback):
 
 
 @frozen(kw_only=True)
-class ShutdownProperties:
+class ShutdownProperties(_Model):
     """``properties`` of :class:`ConversationShutdown`."""
 
     replica_id: str | None = None
@@ -164,7 +164,7 @@ class ConversationShutdown(ConversationCallback):
 
 
 @frozen(kw_only=True)
-class TranscriptTurn:
+class TranscriptTurn(_Model):
     """One turn of a transcript; the timing fields came in May 2026."""
 
     role: str
@@ -182,7 +182,7 @@ class TranscriptTurn:
 
 
 @frozen(kw_only=True)
-class TranscriptionProperties:
+class TranscriptionProperties(_Model):
     """``properties`` of :class:`TranscriptionReady`."""
 
     transcript: tuple[TranscriptTurn, ...]
@@ -200,7 +200,7 @@ class TranscriptionReady(ConversationCallback):
 
 
 @frozen(kw_only=True)
-class RecordingProperties:
+class RecordingProperties(_Model):
     """``properties`` of :class:`RecordingReady`."""
 
     bucket_name: str | None = None
@@ -224,7 +224,7 @@ class RecordingReady(ConversationCallback):
 
 
 @frozen(kw_only=True)
-class RecordingCopyFailedProperties:
+class RecordingCopyFailedProperties(_Model):
     """``properties`` of :class:`RecordingCopyFailed`."""
 
     recording_id: str | None = None
@@ -252,7 +252,7 @@ class RecordingCopyFailed(ConversationCallback):
 
 
 @frozen(kw_only=True)
-class PerceptionProperties:
+class PerceptionProperties(_Model):
     """``properties`` of :class:`PerceptionAnalysis`."""
 
     analysis: str

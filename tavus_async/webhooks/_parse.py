@@ -11,7 +11,7 @@ from typing import Any
 import cattrs
 from cattrs.preconf.json import JsonConverter
 
-from tavus_async._serde import make_converter
+from tavus_async._serde import default_converter
 from tavus_async.errors import WebhookError
 from tavus_async.types.webhooks import CallbackEvent
 
@@ -19,7 +19,6 @@ from tavus_async.types.webhooks import CallbackEvent
 __all__ = ["drop_trailing_commas", "parse_callback"]
 
 _log = logging.getLogger("tavus_async.webhooks")
-_CONVERTER = make_converter()
 _WHITESPACE = frozenset(" \t\r\n")
 
 Body = bytes | bytearray | memoryview | str | Mapping[str, Any]
@@ -53,7 +52,7 @@ def parse_callback(
     """
     data = body if isinstance(body, Mapping) else _decode(body)
     try:
-        return (converter or _CONVERTER).structure(data, CallbackEvent)  # type: ignore[arg-type]
+        return (converter or default_converter()).structure(data, CallbackEvent)  # type: ignore[arg-type]
     except WebhookError:
         raise
     except cattrs.BaseValidationError as exc:

@@ -149,7 +149,7 @@ async def replicas(client: TavusClient) -> None:
         item.replica_name
         async for item in client.replicas.iter_all(replica_type="user")
     ]
-    every = client.replicas.iter_all(page_size=10)  # checked here, sent when read
+    every = client.replicas.iter_all(limit=10)  # checked here, sent when read
     assert_type(every, AsyncGenerator[Replica, None])
     async with aclosing(every) as pages:
         async for item in pages:  # leaving early closes the iteration at once
@@ -166,6 +166,11 @@ async def replicas(client: TavusClient) -> None:
     assert_type(client.voices, VoicesService)
     by_image = CreateReplicaRequest.from_image("https://x/i.png", voice_name="anna")
     assert_type(by_image, CreateReplicaRequest)
+    assert_type(replica.to_dict(), dict[str, Any])
+    assert_type(page.to_dict(), dict[str, Any])
+    assert_type(created.to_json(), str)
+    assert_type(voices.to_json(), str)
+    assert_type(by_image.to_dict(), dict[str, Any])
     del done, fraction, parsed, when, kind, total, first, names, tags, all_voices
 
 
@@ -197,6 +202,8 @@ async def conversations(client: TavusClient) -> None:
     assert_type(client.conversations.iter_all(), AsyncGenerator[Conversation, None])
     assert_type(await client.conversations.end(conversation.conversation_id), None)
     await client.conversations.delete(conversation.conversation_id, hard=False)
+    assert_type(conversation.to_dict(), dict[str, Any])
+    assert_type(page.to_json(), str)
     del kinds, ended
 
 
@@ -216,6 +223,7 @@ async def watching(client: TavusClient, fake: FakeTavus) -> None:
     assert_type(stream, AsyncGenerator[ReplicaUpdate | ReplicaOutcome, None])
     async for event in stream:
         assert_type(event, WatchEvent)
+        assert_type(event.to_dict(), dict[str, Any])
         match event:
             case ReplicaUpdate():
                 previous: Replica | None = event.previous
@@ -246,6 +254,7 @@ async def watching(client: TavusClient, fake: FakeTavus) -> None:
     stats = watcher.stats
     assert_type(stats, WatchStats)
     requests: int = stats.requests
+    assert_type(stats.to_json(), str)
     del added, settled, requests
 
 
@@ -432,6 +441,8 @@ async def webhooks(client: TavusClient, watcher: ReplicaWatcher) -> None:
     assert_type(stats, ReceiverStats)
     parsed = parse_callback({"replica_id": "r1", "status": "ready"})
     assert_type(parsed, ReplicaTrainingCallback | ConversationCallback)
+    assert_type(parsed.to_dict(), dict[str, Any])
+    assert_type(parsed.to_json(), str)
     try:
         parse_callback(b"{}")
     except WebhookError as exc:
@@ -509,4 +520,5 @@ async def rejected(
     CallbackReceiver(on_callback, secret=1)  # type: ignore[arg-type]
     Fault.http("429")  # type: ignore[arg-type]
     fake.inject(Fault.drop, times=1)  # type: ignore[arg-type]
+    TrainingProgress(done=1).to_dict()  # type: ignore[attr-defined]
     del page, properties
