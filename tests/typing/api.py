@@ -64,6 +64,7 @@ from tavus_async import (
     TavusError,
     Timeout,
     TrainingProgress,
+    UnknownIdError,
     UnprocessableEntityError,
     ValidationError,
     Voice,
@@ -271,6 +272,8 @@ async def lifecycle() -> None:
         base: str = client.base_url
         converter: JsonConverter = client.converter
         del state, closed, base, converter
+    traced = TavusClient(api_key="k", trace_configs=[aiohttp.TraceConfig()])
+    await traced.aclose()
     session: aiohttp.ClientSession = create_session(limit=20)
     shared = TavusClient(
         api_key="k",
@@ -282,6 +285,9 @@ async def lifecycle() -> None:
     )
     try:
         await conversations(shared)
+    except UnknownIdError as error:
+        id_field: str | None = error.id_field
+        del id_field
     except BadRequestError as error:
         code: int = error.status_code
         del code
@@ -521,4 +527,7 @@ async def rejected(
     Fault.http("429")  # type: ignore[arg-type]
     fake.inject(Fault.drop, times=1)  # type: ignore[arg-type]
     TrainingProgress(done=1).to_dict()  # type: ignore[attr-defined]
+    CreateReplicaRequest.from_video("https://x/v.mp4", replica_nme="x")  # type: ignore[call-arg]
+    client.replicas.iter_all(page_size=10)  # type: ignore[call-arg]
+    TavusClient(api_key="k", trace_configs=aiohttp.TraceConfig())  # type: ignore[arg-type]
     del page, properties
