@@ -352,9 +352,11 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
         "headers": response.headers,
     }
     unknown, id_field = unknown_id(status, message)
-    if unknown:
-        return UnknownIdError(message, id_field=id_field, **fields)
-    return status_error_class(status)(message, **fields)
+    if not unknown:
+        return status_error_class(status)(message, **fields)
+    error = UnknownIdError(message, **fields)
+    error.id_field = id_field
+    return error
 
 
 def unknown_id(status: int, message: str) -> tuple[bool, str | None]:

@@ -290,30 +290,7 @@ class UnknownIdError(NotFoundError, BadRequestError):
             ``"conversation_id"``; None when the answer names none.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str,
-        url: str,
-        status_code: int = 400,
-        body: Any = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        id_field: str | None = None,
-    ) -> None:
-        super().__init__(
-            message,
-            method=method,
-            url=url,
-            status_code=status_code,
-            body=body,
-            request_id=request_id,
-            retry_after=retry_after,
-            headers=headers,
-        )
-        self.id_field = id_field
+    id_field: str | None = None
 
 
 class ConflictError(APIStatusError):
