@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_USAGE",
     "UsageError",
     "add_connection_options",
+    "command_words",
     "fail",
     "flag_message",
     "make_client",
@@ -140,9 +141,19 @@ def flag_message(exc: ValidationError, flags: Mapping[str, str]) -> str:
     for field, message in exc.problems:
         flag = flags.get(field) or flags.get(field.rsplit(".", 1)[-1], field)
         text = words.sub(lambda m: named[m.group(1)], message) if named else message
-        text = _ON.sub(_SWITCH, _CALL.sub(_COMMAND, text))
+        text = _ON.sub(_SWITCH, command_words(text))
         parts.append(f"{flag}: {text}")
     return "; ".join(parts)
+
+
+def command_words(text: str) -> str:
+    """``text`` with the library's calls named as commands.
+
+    Returns:
+        ``text`` with each ``client.voices.list()`` (any ``client.x.y()``)
+        written as ``tavus-async voices list``.
+    """
+    return _CALL.sub(_COMMAND, text)
 
 
 def write_json_line(stream: TextIO, client: TavusClient, value: object) -> None:

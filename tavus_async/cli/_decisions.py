@@ -21,7 +21,8 @@ from tavus_async import (
     make_converter,
 )
 from tavus_async.cli._journal import JournalRow, RowState
-from tavus_async.cli._results import ResultRow
+from tavus_async.cli._results import ResultRow, RowStatus
+from tavus_async.cli._tally import format_duration
 
 
 __all__ = [
@@ -31,11 +32,14 @@ __all__ = [
     "exit_code",
     "find_created",
     "judge_create_error",
+    "lookup_note",
     "outcome_label",
+    "outcome_message",
     "progress_percent",
     "request_json",
     "result_row",
-    "row_label",
+    "resumed",
+    "row_status",
     "with_callback",
 ]
 
@@ -137,11 +141,28 @@ def find_created(
 
 
 def outcome_label(outcome: ReplicaOutcome) -> str:
-    """The word for a settled replica: its status, or how the watch ended."""
-    kind = str(outcome.kind.value)
-    if outcome.kind in (OutcomeKind.TIMED_OUT, OutcomeKind.GONE):
-        return kind
-    return str(outcome.status or kind)
+    """The status of a settled replica's row (see :mod:`._results`).
+
+    Tavus's last status, but ``timed_out`` or ``gone`` when the watch ended so
+    (Tavus's status then says nothing final), and the kind of outcome when no
+    status was ever seen.
+    """
+    if outcome.kind is OutcomeKind.TIMED_OUT:
+        return RowStatus.TIMED_OUT.value
+    if outcome.kind is OutcomeKind.GONE:
+        return RowStatus.GONE.value
+    return str(outcome.status or outcome.kind.value)
+
+
+def outcome_message(outcome: ReplicaOutcome) -> str | None:
+    """The ``error_message`` of a settled replica's row.
+
+    Tavus's own message when it gave one; else, for an outcome that is not
+    ok, the watch's one-sentence account (which names the last status seen).
+    """
+    if outcome.error_message or outcome.ok:
+        return outcome.error_message
+    return outcome.detail
 
 
 def progress_percent(replica: Replica) -> int | None:
@@ -150,35 +171,59 @@ def progress_percent(replica: Replica) -> int | None:
     return None if progress is None else round(100 * progress.fraction)
 
 
-def row_label(row: JournalRow) -> str:
-    """The progress label of a journal row as a run starts."""
+def row_status(row: JournalRow) -> str:
+    """The status of a journal row, as the results file and the summary give it.
+
+    A ``CREATING`` row is ``unconfirmed``: its create's answer is not
+    recorded. (The job shows a create in flight as ``creating`` itself.)
+    """
+    if row.state is RowState.PENDING:
+        return RowStatus.NOT_CREATED.value
+    if row.state is RowState.CREATING:
+        return RowStatus.UNCONFIRMED.value
     if row.state is RowState.FAILED:
-        return "create_failed"
-    if row.state is RowState.FINISHED:
-        if row.outcome in (OutcomeKind.TIMED_OUT.value, OutcomeKind.GONE.value):
-            return str(row.outcome)
-        return row.status or str(row.outcome)
-    if row.state is RowState.CREATED:
-        return row.status or "created"
-    return row.state.value
+        return RowStatus.CREATE_FAILED.value
+    if row.outcome in (OutcomeKind.TIMED_OUT.value, OutcomeKind.GONE.value):
+        return str(row.outcome)
+    return row.status or row.state.value  # a job always records a status
 
 
 def result_row(row: JournalRow) -> ResultRow:
     """One line of the results file for a journal row."""
-    status = {
-        RowState.PENDING: "not_created",
-        RowState.CREATING: "unconfirmed",
-        RowState.FAILED: "create_failed",
-    }.get(row.state, row.status or row.state.value)
     return ResultRow(
         line=row.line,
         replica_name=row.name,
         replica_id=row.replica_id,
-        status=status,
+        status=row_status(row),
         outcome=row.outcome,
         error_message=row.error_message,
         created_at=row.created_at,
         finished_at=row.finished_at,
+    )
+
+
+def resumed(rows: Iterable[JournalRow]) -> bool:
+    """Whether a run finds work of an earlier one: any create sent or settled."""
+    return any(row.state is not RowState.PENDING or row.attempts for row in rows)
+
+
+def lookup_note(count: int, wait: float) -> str:
+    """What the job says while rows are ``unconfirmed``.
+
+    Args:
+        count: How many rows wait to be looked up by name.
+        wait: Seconds until the last of them is looked up (under half a
+            second: now).
+
+    Returns:
+        For example ``"8 unconfirmed (create sent, answer lost): looking them
+        up by name in 45s (--reconcile-after)"``.
+    """
+    them = "it" if count == 1 else "them"
+    when = "now" if wait < 0.5 else f"in {format_duration(wait)} (--reconcile-after)"
+    return (
+        f"{count} {RowStatus.UNCONFIRMED} (create sent, answer lost): "
+        f"looking {them} up by name {when}"
     )
 
 

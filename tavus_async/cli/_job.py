@@ -1,9 +1,12 @@
 """The train job's moving parts: create workers, name lookups and the watch.
 
-Rows flow ``pending -> creating -> created -> finished`` (or ``failed``).
-``creating`` is written to the journal before a create is sent; a create that
-fails in a way that leaves open whether Tavus acted stays ``creating`` and is
-looked up by name (after ``reconcile_after`` seconds) before it is sent again.
+Journal rows flow ``pending -> creating -> created -> finished`` (or
+``failed``). ``creating`` is written to the journal before a create is sent; a
+create that fails in a way that leaves open whether Tavus acted stays
+``creating`` and is looked up by name (after ``reconcile_after`` seconds)
+before it is sent again. What the job shows of each row is its status in the
+words of :mod:`._results`: ``not_created``, ``creating`` (in flight),
+``unconfirmed`` (answer lost), Tavus's status, and the final words.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
+
+from attrs import evolve
 
 from tavus_async import (
     APIError,
@@ -31,13 +36,18 @@ from tavus_async.cli._decisions import (
     exit_code,
     find_created,
     judge_create_error,
+    lookup_note,
     outcome_label,
+    outcome_message,
     progress_percent,
-    row_label,
+    resumed,
+    row_status,
     with_callback,
 )
-from tavus_async.cli._journal import Journal, RowState
-from tavus_async.cli._progress import Display, Tally
+from tavus_async.cli._journal import Journal, JournalRow, RowState
+from tavus_async.cli._progress import Display
+from tavus_async.cli._results import RowStatus
+from tavus_async.cli._tally import Snapshot, Tally, summary
 
 
 __all__ = ["Job"]
@@ -65,6 +75,8 @@ class Job:
         clock: Wall-clock seconds, as the journal records them.
         callback_url: Given to each create whose row has no ``callback_url``
             of its own (see :func:`with_callback`).
+        invalid_lines: The manifest lines skipped as invalid: counted as
+            ``invalid`` rows, final from the start.
     """
 
     def __init__(
@@ -80,6 +92,7 @@ class Job:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         clock: Callable[[], float] = time.time,
         callback_url: str | None = None,
+        invalid_lines: Sequence[int] = (),
     ) -> None:
         self._client = client
         self._watcher = watcher
@@ -93,6 +106,7 @@ class Job:
             raise ValueError("retry_delays needs at least one delay")
         self._clock = clock
         self._callback_url = callback_url
+        self._invalid_lines = tuple(invalid_lines)
         self._tally = Tally()
         self._names: dict[str, str] = {}
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -128,12 +142,26 @@ class Job:
                 task.result()
         finally:
             await _cancel(tasks)
-        self._display.refresh(self._tally.snapshot())
+        self._refresh()
         return exit_code(self._journal.rows())
 
+    def settle(self, rows: Sequence[JournalRow]) -> None:
+        """Show each row as ``rows`` have it: the journal's last word, once closed.
+
+        A run that was stopped may have journaled a move it had not shown
+        yet; after this the display agrees with the results file.
+        """
+        self._lookups.clear()
+        for row in rows:
+            self._tally.set(row.name, row_status(row), final=row.final)
+        self._refresh()
+
     def _load(self) -> None:
-        for row in self._journal.rows():
-            self._tally.add(row.name, row_label(row), final=row.final)
+        rows = self._journal.rows()
+        for line in self._invalid_lines:
+            self._tally.add(line, RowStatus.INVALID.value, final=True)
+        for row in rows:
+            self._tally.add(row.name, row_status(row), final=row.final)
             if row.state is RowState.CREATED and row.replica_id is not None:
                 self._names[row.replica_id] = row.name
                 self._watcher.add([row.replica_id])
@@ -143,7 +171,12 @@ class Job:
             elif row.state is RowState.CREATING:
                 self._unresolved += 1
                 self._look_up_later(row.name, row.sent_at)
-        self._display.refresh(self._tally.snapshot())
+        counts = summary(self._tally.snapshot(), noun="row")
+        start = f"resuming {self._journal.path.name}" if resumed(rows) else "starting"
+        self._event(f"{start}: {counts}", notable=True)
+        note = self._note()
+        if note is not None:
+            self._event(note, notable=True)
 
     # Creating
 
@@ -171,7 +204,7 @@ class Job:
 
     async def _create(self, name: str) -> None:
         await self._journal.creating(name)
-        self._set(name, "creating")
+        self._set(name, RowStatus.CREATING)
         try:
             request = with_callback(self._requests[name], self._callback_url)
             created = await self._client.replicas.create(request)
@@ -189,24 +222,28 @@ class Job:
         if verdict is CreateVerdict.UNCERTAIN:
             self._look_up_later(name, self._clock())
             self._event(
-                f"{name}: the create's answer was lost ({error}); looking it up "
-                f"by name in {self._grace:g}s before creating it again",
+                f"{name}: {RowStatus.UNCONFIRMED}, the create's answer was lost "
+                f"({error}); looking it up by name in {self._grace:g}s before "
+                "creating it again",
                 notable=True,
             )
         elif verdict is CreateVerdict.REFUSED:
             await self._journal.failed(name, error.message)
-            self._set(name, "create_failed", final=True)
-            self._event(f"{name}: create refused: {error}", notable=True)
+            self._set(name, RowStatus.CREATE_FAILED, final=True)
+            self._event(f"{name}: {RowStatus.CREATE_FAILED}: {error}", notable=True)
             self._done_with(name)
         else:
             await self._journal.pending(name, str(error))
+            self._set(name, RowStatus.NOT_CREATED)
             tries = self._tries[name] = self._tries.get(name, 0) + 1
             if tries > len(self._delays):
-                self._set(name, "not_created")
-                self._event(f"{name}: not created ({error}); run again", notable=True)
+                self._event(
+                    f"{name}: {RowStatus.NOT_CREATED} ({error}); run the same "
+                    "command again to create it",
+                    notable=True,
+                )
                 self._done_with(name)
                 return
-            self._set(name, "pending")
             delay = self._delays[tries - 1]
             asyncio.get_running_loop().call_later(delay, self._queue.put_nowait, name)
 
@@ -226,7 +263,7 @@ class Job:
 
     def _look_up_later(self, name: str, sent_at: float | None) -> None:
         self._lookups[name] = (sent_at or 0.0) + self._grace
-        self._set(name, "creating")
+        self._set(name, RowStatus.UNCONFIRMED)
         self._lookups_changed.set()
 
     async def _reconcile(self) -> None:
@@ -265,12 +302,14 @@ class Job:
         found = find_created(name, row.sent_at, listing, claimed)
         if not found:
             await self._journal.pending(name, "create not found on Tavus by name")
+            self._set(name, RowStatus.NOT_CREATED)
             if name not in self._requests:  # gone from the manifest: not resent
-                self._set(name, "not_created")
                 self._done_with(name)
                 return
-            self._set(name, "pending")
-            self._event(f"{name}: not found on Tavus by name; creating it again")
+            self._event(
+                f"{name}: {RowStatus.NOT_CREATED}, not found on Tavus by name; "
+                "creating it again"
+            )
             self._queue.put_nowait(name)
             return
         first = found[0]
@@ -293,7 +332,7 @@ class Job:
                 self._updated(event)
             elif isinstance(event, ReplicaOutcome):
                 await self._settled(event)
-            self._display.refresh(self._tally.snapshot())
+            self._refresh()
 
     def _updated(self, update: ReplicaUpdate) -> None:
         replica = update.replica
@@ -313,13 +352,12 @@ class Job:
         name = self._names[outcome.replica_id]
         status = str(outcome.status) if outcome.status is not None else None
         label = outcome_label(outcome)
-        await self._journal.finished(
-            name, status or label, outcome.kind.value, outcome.error_message
-        )
+        message = outcome_message(outcome)
+        await self._journal.finished(name, status or label, outcome.kind.value, message)
         self._set(name, label, final=True)
         if outcome.ok and self._shown.pop(name, None) == label:
             return
-        detail = f": {outcome.error_message}" if outcome.error_message else ""
+        detail = f": {message}" if message else ""
         self._event(
             f"{name} ({outcome.replica_id}): {label}{self._via(name)}{detail}",
             notable=not outcome.ok,
@@ -331,14 +369,26 @@ class Job:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(_TICK)
-            self._display.refresh(self._tally.snapshot())
+            self._refresh()
 
     def _set(self, name: str, label: str, *, final: bool = False) -> None:
-        self._tally.set(name, label, final=final)
+        self._tally.set(name, str(label), final=final)
+
+    def _note(self) -> str | None:
+        if not self._lookups:
+            return None
+        wait = max(self._lookups.values()) - self._clock()
+        return lookup_note(len(self._lookups), wait)
+
+    def _snapshot(self) -> Snapshot:
+        return evolve(self._tally.snapshot(), note=self._note())
+
+    def _refresh(self) -> None:
+        self._display.refresh(self._snapshot())
 
     def _event(self, text: str, *, notable: bool = False) -> None:
         _log.info("%s", text)
-        self._display.refresh(self._tally.snapshot())
+        self._refresh()
         self._display.event(text, notable=notable)
 
 

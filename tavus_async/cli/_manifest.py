@@ -19,6 +19,7 @@ from typing import Any
 from attrs import define, frozen
 
 from tavus_async import CreateReplicaRequest, ReplicaProperties, ValidationError
+from tavus_async.cli._common import command_words
 
 
 __all__ = [
@@ -114,6 +115,21 @@ class Manifest:
     problems: tuple[RowProblem, ...]
     invalid_lines: tuple[int, ...]
     invalid_names: dict[int, str | None]
+
+    def reasons(self) -> dict[int, str]:
+        """Why each invalid line is invalid, in line order.
+
+        Returns:
+            Each line's problems as ``"field: message"`` (or the message
+            alone), joined by ``"; "``.
+        """
+        texts: dict[int | None, list[str]] = {}
+        for problem in self.problems:
+            text = problem.message
+            if problem.field is not None:
+                text = f"{problem.field}: {text}"
+            texts.setdefault(problem.line, []).append(text)
+        return {line: "; ".join(texts.get(line, ())) for line in self.invalid_lines}
 
 
 class ManifestError(Exception):
@@ -379,7 +395,11 @@ def _check_row(row: _Row) -> None:
     try:
         request = CreateReplicaRequest(**args)
     except ValidationError as exc:
-        problems.extend(pair for pair in exc.problems if pair[0] not in blamed)
+        problems.extend(
+            (field, command_words(message))
+            for field, message in exc.problems
+            if field not in blamed
+        )
     else:
         row.request = request
 

@@ -3,6 +3,35 @@
 The file is written atomically (a ``.tmp`` sibling, fsynced, then renamed over
 the target), so a reader never sees half a file. Times are ISO-8601 UTC with a
 ``Z``; missing values are empty CSV cells or JSON ``null``.
+
+A row's ``status`` is its state, in the words the live display, the log lines
+and the closing summary use too. A replica Tavus reports on has Tavus's
+status; the other words are ours (:class:`RowStatus`)::
+
+    status          final  meaning
+    not_created     no     No create was sent, or the one sent surely did not
+                           reach Tavus. The next run creates it.
+    creating        no     A create is in flight (only while a job runs: a
+                           job stopped then leaves the row unconfirmed).
+    unconfirmed     no     A create was sent and its answer was lost: Tavus
+                           may have made the replica. A run looks it up by
+                           name, --reconcile-after seconds after the create
+                           was sent, before it creates it again.
+    started, ...    no     Tavus's status of a replica still training
+                           (started, training, ...).
+    completed       yes    Tavus's status: trained (ready in a callback).
+    error           yes    Tavus's status: training failed; error_message
+                           says why.
+    timed_out       yes    The watch gave up (--replica-timeout) before
+                           training ended; error_message has the last status.
+    gone            yes    Tavus no longer knows the replica's id (deleted).
+    create_failed   yes    Tavus refused the create (a 4xx other than 408 and
+                           429); error_message says why.
+    invalid         yes    The manifest row is invalid and was skipped
+                           (--skip-invalid); nothing was sent for it.
+
+``outcome`` says how the watch of a final replica ended (``reached``,
+``failed``, ``missed``, ``timed_out``, ``gone``); it is empty for other rows.
 """
 
 from __future__ import annotations
@@ -10,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import enum
 import json
 import os
 from collections.abc import Iterable
@@ -21,6 +51,7 @@ from attrs import frozen
 __all__ = [
     "RESULT_COLUMNS",
     "ResultRow",
+    "RowStatus",
     "check_results_path",
     "read_results",
     "write_results",
@@ -42,6 +73,18 @@ RESULT_COLUMNS: tuple[str, ...] = (
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
+class RowStatus(enum.StrEnum):
+    """The statuses of ours a row may have; see the table in this module."""
+
+    NOT_CREATED = "not_created"
+    CREATING = "creating"
+    UNCONFIRMED = "unconfirmed"
+    CREATE_FAILED = "create_failed"
+    INVALID = "invalid"
+    TIMED_OUT = "timed_out"
+    GONE = "gone"
+
+
 @frozen
 class ResultRow:
     """What became of one manifest row.
@@ -50,9 +93,9 @@ class ResultRow:
         line: The manifest line, if known.
         replica_name: The row's replica name, if it has one.
         replica_id: Tavus's id, if the replica was created.
-        status: The replica's status (``completed``, ``error``, ...) or what
-            kept it from having one (``invalid``, ``pending``,
-            ``create_failed``, ...).
+        status: The row's state: the replica's status (``completed``,
+            ``error``, ...) or one of :class:`RowStatus` (see the table in
+            this module).
         outcome: How its watch ended (``reached``, ``failed``, ``timed_out``,
             ``gone``, ``missed``), if it ended.
         error_message: Why it failed, if it did.

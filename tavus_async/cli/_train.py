@@ -2,7 +2,9 @@
 
 Every row's state lives in a SQLite journal (:mod:`._journal`), written before
 and after each create, so the same command run again after Ctrl-C, a crash or
-``kill -9`` finishes the job without creating any replica twice.
+``kill -9`` finishes the job without creating any replica twice. The closing
+summary counts the rows as the results file lists them (:mod:`._results`),
+both taken from the journal once it is closed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ from tavus_async.cli._job import Job
 from tavus_async.cli._journal import Journal, JournalEntry, JournalError
 from tavus_async.cli._manifest import Manifest, ManifestError, read_manifest
 from tavus_async.cli._progress import open_display
-from tavus_async.cli._results import ResultRow, check_results_path, write_results
+from tavus_async.cli._results import (
+    ResultRow,
+    RowStatus,
+    check_results_path,
+    write_results,
+)
 from tavus_async.cli._watch_command import add_watch_arguments, live_choice, open_watch
 
 
@@ -45,8 +52,11 @@ callback_url, background_green_screen. Run the same command again after
 Ctrl-C or a crash: finished rows are kept and no replica is created twice.
 With --callback-base-url and --listen, replicas settle as soon as Tavus calls
 back, instead of at the next poll.
-Exit code: 0 when every replica completed, 1 when any did not, 2 for bad input.
+Exit code: 0 when every replica completed, 1 when any did not, 2 for bad input
+(nothing is created then; also when no row of the manifest is valid).
 """
+
+_SHOWN_SKIPPED = 20
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,36 +133,53 @@ def _read(manifest_path: Path, skip_invalid: bool) -> Manifest:
         manifest = read_manifest(manifest_path)
     except ManifestError as exc:
         raise UsageError(f"{manifest_path}: cannot be used:\n{exc}") from None
-    if manifest.problems and not skip_invalid:
-        listing = "\n".join(f"  {problem}" for problem in manifest.problems)
+    if not manifest.problems:
+        return manifest
+    invalid = _rows(len(manifest.invalid_lines))
+    listing = "\n".join(f"  {problem}" for problem in manifest.problems)
+    if not manifest.rows:
         raise UsageError(
-            f"{manifest_path}: {len(manifest.invalid_lines)} invalid rows; "
-            f"nothing was created:\n{listing}\n"
+            f"{manifest_path}: {invalid}, no valid row; nothing was created:\n"
+            f"{listing}\nFix them and run again."
+        )
+    if not skip_invalid:
+        raise UsageError(
+            f"{manifest_path}: {invalid}; nothing was created:\n{listing}\n"
             "Fix them, or pass --skip-invalid to train the valid rows only."
         )
+    sys.stderr.write(_skipped(manifest_path, manifest.reasons()))
     return manifest
 
 
+def _rows(count: int, kind: str = "invalid") -> str:
+    return f"{count} {kind} row{'' if count == 1 else 's'}"
+
+
+def _skipped(manifest_path: Path, reasons: dict[int, str]) -> str:
+    lines = [
+        f"{manifest_path}: skipping {_rows(len(reasons))} (--skip-invalid); the "
+        f"results file lists them as {RowStatus.INVALID}:"
+    ]
+    shown = list(reasons.items())[:_SHOWN_SKIPPED]
+    lines.extend(f"  line {line}: {why}" for line, why in shown)
+    if len(reasons) > len(shown):
+        lines.append(f"  and {_rows(len(reasons) - len(shown), 'more')}")
+    return "".join(line + "\n" for line in lines)
+
+
 def _invalid_results(manifest: Manifest) -> list[ResultRow]:
-    messages: dict[int, list[str]] = {}
-    for problem in manifest.problems:
-        if problem.line is not None:
-            text = problem.message
-            if problem.field:
-                text = f"{problem.field}: {text}"
-            messages.setdefault(problem.line, []).append(text)
     return [
         ResultRow(
             line=line,
             replica_name=manifest.invalid_names.get(line),
             replica_id=None,
-            status="invalid",
+            status=RowStatus.INVALID.value,
             outcome=None,
-            error_message="; ".join(messages.get(line, [])) or None,
+            error_message=why,
             created_at=None,
             finished_at=None,
         )
-        for line in manifest.invalid_lines
+        for line, why in manifest.reasons().items()
     ]
 
 
@@ -190,6 +217,7 @@ async def run_train(args: argparse.Namespace) -> int:
         display = open_display(
             sys.stderr,
             title=f"tavus-async train {manifest_path.name}",
+            noun="row",
             live=live_choice(args),
         )
         job = Job(
@@ -201,6 +229,7 @@ async def run_train(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             reconcile_after=args.reconcile_after,
             callback_url=callbacks.callback_url if callbacks is not None else None,
+            invalid_lines=manifest.invalid_lines,
         )
         try:
             return await job.run(events)
@@ -217,10 +246,13 @@ async def run_train(args: argparse.Namespace) -> int:
             )
             raise
         finally:
-            display.close()
-            await journal.aclose()  # first: writes still in flight land in rows()
-            rows = journal.rows()
-            results = [*map(result_row, rows), *_invalid_results(manifest)]
-            results.sort(key=lambda r: (r.line is None, r.line or 0))
-            written = write_results(results_path, results)
-            sys.stderr.write(f"results: {written}\njournal: {journal_path}\n")
+            try:
+                await journal.aclose()  # first: writes still in flight land in rows()
+            finally:
+                rows = journal.rows()
+                job.settle(rows)
+                display.close()
+                results = [*map(result_row, rows), *_invalid_results(manifest)]
+                results.sort(key=lambda r: (r.line is None, r.line or 0))
+                written = write_results(results_path, results)
+                sys.stderr.write(f"results: {written}\njournal: {journal_path}\n")

@@ -23,7 +23,8 @@ from tavus_async.cli._common import (
     write_json_line,
 )
 from tavus_async.cli._decisions import outcome_label, progress_percent
-from tavus_async.cli._progress import Display, Tally, open_display
+from tavus_async.cli._progress import Display, open_display
+from tavus_async.cli._tally import Tally
 
 
 __all__ = [

@@ -27,10 +27,13 @@ from tavus_async.cli._decisions import (
     exit_code,
     find_created,
     judge_create_error,
+    lookup_note,
     outcome_label,
+    outcome_message,
     request_json,
     result_row,
-    row_label,
+    resumed,
+    row_status,
 )
 from tavus_async.cli._journal import JournalRow, RowState
 
@@ -130,13 +133,21 @@ def test_find_created(
     assert expected == [r.replica_id for r in found]
 
 
-def outcome(kind: OutcomeKind, status: str | None) -> ReplicaOutcome:
+def outcome(
+    kind: OutcomeKind, status: str | None, error_message: str | None = None
+) -> ReplicaOutcome:
     seen = (
         None
         if status is None
-        else Replica(replica_id="r1", status=ReplicaStatus(status))
+        else Replica(
+            replica_id="r1",
+            status=ReplicaStatus(status),
+            error_message=error_message,
+        )
     )
-    return ReplicaOutcome(replica_id="r1", kind=kind, replica=seen, detail="d", at=0.0)
+    return ReplicaOutcome(
+        replica_id="r1", kind=kind, replica=seen, detail="the detail", at=0.0
+    )
 
 
 @pytest.mark.parametrize(
@@ -151,7 +162,26 @@ def outcome(kind: OutcomeKind, status: str | None) -> ReplicaOutcome:
     ],
 )
 def test_outcome_label(kind: OutcomeKind, status: str | None, label: str) -> None:
+    """A settled row's status: Tavus's, but our word when Tavus's is not final."""
     assert label == outcome_label(outcome(kind, status))
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "error_message", "message"),
+    [
+        (OutcomeKind.REACHED, "completed", None, None),
+        (OutcomeKind.FAILED, "error", "too short", "too short"),
+        (OutcomeKind.FAILED, "error", None, "the detail"),
+        (OutcomeKind.MISSED, "completed", None, "the detail"),
+        (OutcomeKind.TIMED_OUT, "started", None, "the detail"),
+        (OutcomeKind.GONE, None, None, "the detail"),
+    ],
+)
+def test_outcome_message(
+    kind: OutcomeKind, status: str | None, error_message: str | None, message: str
+) -> None:
+    """Tavus's error message, else the watch's account of an outcome not ok."""
+    assert message == outcome_message(outcome(kind, status, error_message))
 
 
 def row(state: RowState, **fields: Any) -> JournalRow:
@@ -174,52 +204,100 @@ def row(state: RowState, **fields: Any) -> JournalRow:
 
 
 @pytest.mark.parametrize(
-    ("journal_row", "label", "status"),
+    ("journal_row", "status"),
     [
-        (row(RowState.PENDING), "pending", "not_created"),
-        (row(RowState.CREATING), "creating", "unconfirmed"),
-        (row(RowState.CREATED, status="started"), "started", "started"),
-        (row(RowState.CREATED), "created", "created"),
-        (row(RowState.FAILED, error_message="x"), "create_failed", "create_failed"),
-        (
-            row(RowState.FINISHED, status="completed", outcome="reached"),
-            "completed",
-            "completed",
-        ),
-        (
-            row(RowState.FINISHED, status="started", outcome="timed_out"),
-            "timed_out",
-            "started",
-        ),
-        (row(RowState.FINISHED, status="gone", outcome="gone"), "gone", "gone"),
+        (row(RowState.PENDING), "not_created"),
+        (row(RowState.PENDING, attempts=2, error_message="503"), "not_created"),
+        (row(RowState.CREATING, attempts=1, sent_at=5.0), "unconfirmed"),
+        (row(RowState.CREATED, status="started"), "started"),
+        (row(RowState.CREATED, status="training"), "training"),
+        (row(RowState.FAILED, error_message="x"), "create_failed"),
+        (row(RowState.FINISHED, status="completed", outcome="reached"), "completed"),
+        (row(RowState.FINISHED, status="error", outcome="failed"), "error"),
+        (row(RowState.FINISHED, status="completed", outcome="missed"), "completed"),
+        (row(RowState.FINISHED, status="started", outcome="timed_out"), "timed_out"),
+        (row(RowState.FINISHED, status="gone", outcome="gone"), "gone"),
     ],
 )
-def test_row_label_and_result_status(
-    journal_row: JournalRow, label: str, status: str
+def test_row_status_is_the_results_status(journal_row: JournalRow, status: str) -> None:
+    """One word per row, the same in the results file and the summary."""
+    assert (status, status) == (
+        row_status(journal_row),
+        result_row(journal_row).status,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        (OutcomeKind.REACHED, "completed"),
+        (OutcomeKind.FAILED, "error"),
+        (OutcomeKind.MISSED, "completed"),
+        (OutcomeKind.TIMED_OUT, "started"),
+        (OutcomeKind.GONE, None),
+    ],
+)
+def test_a_settled_row_keeps_its_status_in_the_journal(
+    kind: OutcomeKind, status: str | None
 ) -> None:
-    assert (label, status) == (row_label(journal_row), result_row(journal_row).status)
+    """What the job shows when a replica settles is what the journal row gives
+    once the job journals it (as ``Job`` does: Tavus's status, else the label)."""
+    settled = outcome(kind, status)
+    label = outcome_label(settled)
+    journaled = row(
+        RowState.FINISHED, status=status or label, outcome=settled.kind.value
+    )
+
+    assert label == row_status(journaled)
 
 
-def test_result_row_carries_the_row() -> None:
-    result = result_row(
-        row(
-            RowState.FINISHED,
-            replica_id="r1",
-            status="error",
-            outcome="failed",
-            error_message="too short",
-            created_at=10.0,
-            finished_at=70.5,
-        )
-    )
-    assert (2, "a", "r1", "failed", "too short", 60.5) == (
-        result.line,
-        result.replica_name,
-        result.replica_id,
-        result.outcome,
-        result.error_message,
-        result.seconds_to_finish,
-    )
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([], False),
+        ([row(RowState.PENDING)], False),
+        ([row(RowState.PENDING), row(RowState.PENDING, attempts=1)], True),
+        ([row(RowState.CREATING, attempts=1)], True),
+        ([row(RowState.CREATED, status="started")], True),
+        ([row(RowState.FAILED)], True),
+        ([row(RowState.FINISHED, outcome="reached")], True),
+    ],
+)
+def test_resumed(rows: list[JournalRow], expected: bool) -> None:
+    """A run resumes when an earlier one sent a create or settled a row."""
+    assert expected is resumed(rows)
+
+
+@pytest.mark.parametrize(
+    ("count", "wait", "note"),
+    [
+        (
+            8,
+            45.2,
+            "8 unconfirmed (create sent, answer lost): looking them up by name "
+            "in 45s (--reconcile-after)",
+        ),
+        (
+            1,
+            125.0,
+            "1 unconfirmed (create sent, answer lost): looking it up by name "
+            "in 2m05s (--reconcile-after)",
+        ),
+        (
+            2,
+            0.49,
+            "2 unconfirmed (create sent, answer lost): looking them up by name now",
+        ),
+        (
+            2,
+            -30.0,
+            "2 unconfirmed (create sent, answer lost): looking them up by name now",
+        ),
+    ],
+)
+def test_lookup_note(count: int, wait: float, note: str) -> None:
+    """What the job says while rows wait to be looked up by name."""
+    assert note == lookup_note(count, wait)
 
 
 @pytest.mark.parametrize(

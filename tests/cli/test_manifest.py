@@ -356,7 +356,16 @@ CSV_HEAD = "replica_name,train_video_url,train_image_url,voice_name,callback_url
     ("row", "expected"),
     [
         (f"a,{VIDEO},{IMAGE},anna,", [("train_image_url", "not both")]),
-        (f"a,,{IMAGE},,", [("voice_name", "is required with train_image_url")]),
+        (
+            f"a,,{IMAGE},,",
+            [
+                (
+                    "voice_name",
+                    "is required with train_image_url; pick one from "
+                    "tavus-async voices list, e.g.",
+                )
+            ],
+        ),
         ("a,,,,", [("train_video_url", "give exactly one of")]),
         ("a,ftp://x,,,", [("train_video_url", "got 'ftp://x'")]),
         (f"a,{VIDEO},,,not-a-url", [("callback_url", "absolute http(s) URL")]),
@@ -408,6 +417,23 @@ def test_every_problem_of_one_row_is_reported(tmp_path: Path) -> None:
     ] == found(manifest)
     assert "got 'maybe'" in manifest.problems[0].message
     assert {2: "a"} == manifest.invalid_names
+
+
+def test_reasons_join_the_problems_of_each_invalid_line(tmp_path: Path) -> None:
+    """One text per invalid line, its problems in order, fields named."""
+    path = csv_file(
+        tmp_path,
+        CSV_HEAD,
+        f"ok,{VIDEO},,,",
+        ",ftp://v,,,",
+        f'a,"{VIDEO}"x,,,',
+    )
+    reasons = read_manifest(path).reasons()
+
+    assert [3, 4] == list(reasons)
+    assert reasons[3].startswith("replica_name: is required; ")
+    assert "; train_video_url: must be " in reasons[3]
+    assert reasons[4].startswith("cannot read this row as CSV")
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,14 @@ from tavus_async.cli._progress import (
     Display,
     LogDisplay,
     RichDisplay,
+    open_display,
+)
+from tavus_async.cli._tally import (
+    ETA_MIN_ELAPSED,
     Snapshot,
     Tally,
+    estimate_eta,
     format_duration,
-    open_display,
     summary,
 )
 
@@ -122,12 +126,14 @@ def without_rich(monkeypatch: pytest.MonkeyPatch) -> None:
                 ("creating", None, False),
                 ("started", None, False),
                 ("cancelled", None, True),
-                ("pending", None, False),
+                ("unconfirmed", None, False),
+                ("not_created", None, False),
                 ("training", 20, False),
             ),
             (
-                ("pending", 1),
+                ("not_created", 1),
                 ("creating", 1),
+                ("unconfirmed", 1),
                 ("started", 1),
                 ("training", 2),
                 ("zombie", 1),
@@ -154,7 +160,7 @@ def test_counts_in_order(
 
 
 def test_counts_follow_sets_and_drop_zeros() -> None:
-    tally = tally_of(("pending", None, False), ("pending", None, False))
+    tally = tally_of(("not_created", None, False), ("not_created", None, False))
     tally.set("k0", "creating")
     tally.set("k1", "creating")
     tally.set("k0", "started", progress=5)
@@ -205,9 +211,10 @@ def test_mean_progress_follows_sets() -> None:
         (0, 0, 10, 60.0, None, None),
         (5, 0, 5, 60.0, None, None),
         (0, 3, 7, 0.0, None, None),
-        (0, 3, 7, 60.0, 3.0, 140.0),
-        (2, 3, 5, 120.0, 1.5, 200.0),
-        (2, 3, 0, 120.0, 1.5, None),
+        (0, 3, 7, 60.0, 3.0, None),
+        (0, 6, 14, 60.0, 6.0, 140.0),
+        (20, 6, 10, 120.0, 3.0, 200.0),
+        (2, 6, 0, 120.0, 3.0, None),
     ],
 )
 def test_rate_counts_only_this_runs_finishes(
@@ -280,7 +287,7 @@ def test_unknown_and_duplicate_keys() -> None:
 
 def test_fifty_thousand_keys_stay_consistent() -> None:
     rng = random.Random(7)
-    labels = ["pending", "creating", "started", "training", "odd"]
+    labels = ["not_created", "creating", "started", "training", "odd"]
     finals = ["completed", "error", "gone"]
     clock = Clock()
     tally = Tally(clock=clock)
@@ -309,13 +316,55 @@ def test_fifty_thousand_keys_stay_consistent() -> None:
     finished = sum(final for _, _, final in truth.values())
     snapshot = tally.snapshot()
     assert expected_counts == dict(snapshot.counts)
-    assert ["pending", "creating", "odd", "started", "training"] == [
+    assert ["not_created", "creating", "odd", "started", "training"] == [
         label for label, _ in snapshot.counts[:5]
     ]
     assert ["completed", "error", "gone"] == [label for label, _ in snapshot.counts[5:]]
     assert finished == snapshot.finished
     assert sum(known) / len(known) == pytest.approx(snapshot.mean_progress)
     assert finished_here / 10 == pytest.approx(snapshot.rate_per_minute)
+
+
+# The estimate of the time left
+
+
+@pytest.mark.parametrize(
+    ("remaining", "finished", "elapsed", "eta"),
+    [
+        pytest.param(193, 7, 2.0, None, id="two-seconds-in"),
+        pytest.param(100, 100, 29.9, None, id="too-soon"),
+        pytest.param(96, 4, 600.0, None, id="too-few-finished"),
+        pytest.param(960, 40, 600.0, None, id="too-small-a-share"),
+        pytest.param(90, 10, 600.0, 5400.0, id="a-tenth-in-ten-minutes"),
+        pytest.param(5, 5, 30.0, 30.0, id="at-every-bound"),
+        pytest.param(0, 50, 600.0, None, id="nothing-left"),
+        pytest.param(1800, 200, 3600.0, 32400.0, id="a-long-job"),
+    ],
+)
+def test_estimate_eta(
+    remaining: int, finished: int, elapsed: float, eta: float | None
+) -> None:
+    """An ETA only once enough rows, share and time are behind the pace."""
+    assert eta == estimate_eta(remaining=remaining, finished=finished, elapsed=elapsed)
+
+
+def test_no_eta_early_in_a_run() -> None:
+    """The tally gives no ETA two seconds into a run, however fast it went."""
+    clock = Clock()
+    tally = Tally(clock=clock)
+    for n in range(200):
+        tally.add(f"k{n}", "started")
+    clock.now += 2.0
+    for n in range(7):
+        tally.set(f"k{n}", "error", final=True)
+    early = tally.snapshot()
+    clock.now += ETA_MIN_ELAPSED + 18.0
+    for n in range(7, 20):
+        tally.set(f"k{n}", "completed", final=True)
+    later = tally.snapshot()
+
+    assert (None, 210.0) == (early.eta_seconds, early.rate_per_minute)
+    assert (450.0, 24.0) == (later.eta_seconds, later.rate_per_minute)
 
 
 # Formatting
@@ -347,7 +396,7 @@ def test_format_duration(seconds: float | None, text: str) -> None:
     ("snapshot", "text"),
     [
         (snap(), "0 replicas"),
-        (snap(total=1, counts=(("pending", 1),)), "1 replica: 1 pending"),
+        (snap(total=1, counts=(("not_created", 1),)), "1 replica: 1 not_created"),
         (
             snap(
                 total=200,
@@ -356,9 +405,10 @@ def test_format_duration(seconds: float | None, text: str) -> None:
                 mean_progress=63.4,
                 rate_per_minute=12.5,
                 eta_seconds=192.0,
+                note="waiting",
             ),
             "200 replicas: 40 started, 150 completed, 10 error · mean progress 63%"
-            " · 12.5/min · ETA 3m12s",
+            " · 12.5/min",
         ),
         (
             snap(total=3, counts=(("training", 3),), mean_progress=7.0),
@@ -371,7 +421,17 @@ def test_format_duration(seconds: float | None, text: str) -> None:
     ],
 )
 def test_summary(snapshot: Snapshot, text: str) -> None:
+    """The closing line: counts, progress and rate; never an ETA or a note."""
     assert text == summary(snapshot)
+
+
+@pytest.mark.parametrize(
+    ("total", "text"),
+    [(1, "1 row: 1 invalid"), (2, "2 rows: 2 invalid")],
+)
+def test_summary_counts_rows(total: int, text: str) -> None:
+    """``train`` counts manifest rows, invalid ones included."""
+    assert text == summary(snap(total=total, counts=(("invalid", total),)), noun="row")
 
 
 # The log display
@@ -379,19 +439,21 @@ def test_summary(snapshot: Snapshot, text: str) -> None:
 
 def test_log_display_writes_one_flushed_line_per_event() -> None:
     out = Flushes()
-    display = LogDisplay(out, title="train m.csv", now=lambda: NOW)
-    display.event("demo-001: pending -> creating")
-    display.refresh(snap(total=200, finished=56))
-    display.refresh(snap(total=200, counts=(("completed", 57),), finished=57))
+    display = LogDisplay(out, title="train m.csv", noun="row", now=lambda: NOW)
+    display.event("demo-001: not_created -> creating")
+    display.refresh(snap(total=200, finished=56, note="3 unconfirmed"))
+    display.refresh(
+        snap(total=200, counts=(("completed", 57),), finished=57, eta_seconds=9.0)
+    )
     display.event("demo-017 (r1a2b3c): started -> completed")
     display.event("demo-018 (r9): started -> error", notable=True)
     display.close()
     display.close()
     lines = [
-        "09:08:07 demo-001: pending -> creating\n",
+        "09:08:07 demo-001: not_created -> creating\n",
         "09:08:07 [57/200 done] demo-017 (r1a2b3c): started -> completed\n",
         "09:08:07 [57/200 done] demo-018 (r9): started -> error\n",
-        "09:08:07 train m.csv: 200 replicas: 57 completed\n",
+        "09:08:07 train m.csv: 200 rows: 57 completed\n",
     ]
     assert "".join(lines) == out.getvalue()
     assert ["".join(lines[: n + 1]) for n in range(4)] == out.flushed
@@ -476,6 +538,7 @@ def test_rich_display_draws_title_counts_and_summary(
             rate_per_minute=12.5,
             eta_seconds=192.0,
             elapsed=720.0,
+            note="8 unconfirmed (create sent, answer lost): looking them up now",
         )
     )
     display.close()
@@ -485,9 +548,10 @@ def test_rich_display_draws_title_counts_and_summary(
     assert re.search(r"training +completed +error", frame)
     assert re.search(r"40 +150 +10", frame)
     assert "mean progress 63% · 12.5/min · ETA 3m12s · elapsed 12m00s" in frame
+    assert "8 unconfirmed (create sent, answer lost): looking them up now" in frame
     assert text.endswith(
         "train demo.csv: 200 replicas: 40 training, 150 completed, 10 error"
-        " · mean progress 63% · 12.5/min · ETA 3m12s\n"
+        " · mean progress 63% · 12.5/min\n"
     )
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tavus_async.cli import _results
 from tavus_async.cli._results import (
     RESULT_COLUMNS,
     ResultRow,
+    RowStatus,
     check_results_path,
     read_results,
     write_results,
@@ -208,3 +210,18 @@ def test_seconds_to_finish(
         finished_at=finished_at,
     )
     assert seconds == row.seconds_to_finish
+
+
+def test_the_module_documents_each_status_of_ours_once() -> None:
+    """The status table of the module's docstring has one line per word of
+    RowStatus, and no word that is not one."""
+    doc = str(_results.__doc__)
+    table = doc[doc.index("    status          final  meaning\n") :].split("\n\n")[0]
+    words = [
+        line.split()[0]
+        for line in table.splitlines()[1:]
+        if line[4] != " " and line.split()[0].isidentifier()
+    ]
+    ours = [word for word in words if word not in {"completed", "error"}]
+
+    assert sorted(RowStatus) == sorted(ours)

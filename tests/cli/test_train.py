@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from tavus_async import TavusClient
-from tavus_async.cli import main
+from tavus_async.cli import build_parser, main
 from tavus_async.cli._results import read_results
+from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault
 
 
 COLUMNS = ("replica_name", "train_video_url", "train_image_url", "voice_name")
+HELD = 60.0  # seconds a held create waits: the fake's close ends it long before
 
 
 def write_manifest(path: Path, rows: Sequence[dict[str, str]]) -> Path:
@@ -75,6 +78,27 @@ async def user_replicas(client: TavusClient) -> Counter[str]:
 def results_of(manifest: Path) -> list[dict[str, str | None]]:
     """The default results file of ``manifest``."""
     return read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
+
+
+def summary_counts(err: str, manifest: Path) -> dict[str, int]:
+    """The counts of the summary line ``train`` ends its output with."""
+    title = re.escape(f"tavus-async train {manifest.name}: ")
+    found = re.findall(rf"{title}\d+ \w+(?:: ([^·\n]*))?", err)
+    assert 1 == len(found), err
+    return {
+        word: int(number)
+        for number, word in (
+            part.split(" ") for part in found[0].strip().split(", ") if part
+        )
+    }
+
+
+def train_args(fake: FakeTavus, manifest: Path, *extra: str) -> list[str]:
+    """The ``train`` arguments :func:`train` uses, for an in-process run."""
+    return [
+        *("train", str(manifest), "--base-url", fake.url, "--api-key", fake.api_key),
+        *("--poll-interval", "0.2", "--progress", "log", *extra),
+    ]
 
 
 @pytest.fixture
@@ -152,6 +176,11 @@ async def test_all_completed_exits_0_and_a_rerun_creates_nothing(
             id="both-bad-url-duplicate",
         ),
         pytest.param(
+            b"replica_name,train_video_url\nok,https://e.com/a.mp4\nbad,nope\n",
+            ["1 invalid row; nothing was created", "line 3", "--skip-invalid"],
+            id="one-bad-row",
+        ),
+        pytest.param(
             b"replica_name,train_video_url\n\xff\xfebad,https://e.com/a.mp4\n",
             ["UTF-8"],
             id="wrong-encoding",
@@ -180,19 +209,85 @@ async def test_invalid_manifests_exit_2_listing_every_problem_and_create_nothing
 
 
 async def test_skip_invalid_trains_the_valid_rows_and_reports_the_rest(
-    quick: FakeTavus, tmp_path: Path
+    quick: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With --skip-invalid, invalid rows appear in the results as invalid."""
+    """With --skip-invalid, the skipped rows are named on stderr with their
+    reasons, listed in the results as invalid, and counted in the summary."""
     rows = [*video_rows(3), {"replica_name": "broken", "train_video_url": "nope"}]
     manifest = write_manifest(tmp_path / "batch.csv", rows)
 
     code = await train(quick, manifest, "--skip-invalid")
 
+    err = capsys.readouterr().err
     results = results_of(manifest)
     assert 0 == code
     assert 3 == quick.count("POST", "/v2/replicas")
     assert ["completed"] * 3 + ["invalid"] == [row["status"] for row in results]
     assert "train_video_url" in str(results[3]["error_message"])
+    assert (
+        f"{manifest}: skipping 1 invalid row (--skip-invalid); the results file "
+        f"lists them as invalid:\n  line 5: {results[3]['error_message']}\n"
+    ) in err
+    assert "starting: 4 rows: 3 not_created, 1 invalid\n" in err
+    assert {"completed": 3, "invalid": 1} == summary_counts(err, manifest)
+
+
+async def test_skip_invalid_lists_twenty_skipped_rows_then_counts_the_rest(
+    quick: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long list of skipped rows is cut after twenty lines."""
+    broken = [
+        {"replica_name": f"bad-{n}", "train_video_url": "nope"} for n in range(25)
+    ]
+    manifest = write_manifest(tmp_path / "batch.csv", [*video_rows(1), *broken])
+
+    code = await train(quick, manifest, "--skip-invalid")
+
+    err = capsys.readouterr().err
+    shown = re.findall(r"^  line (\d+): train_video_url: ", err, flags=re.MULTILINE)
+    assert 0 == code
+    assert "skipping 25 invalid rows (--skip-invalid)" in err
+    assert [str(line) for line in range(3, 23)] == shown
+    assert "\n  and 5 more rows\n" in err
+    assert 26 == len(results_of(manifest))
+
+
+@pytest.mark.parametrize("skip", [[], ["--skip-invalid"]])
+async def test_a_manifest_without_a_valid_row_exits_2(
+    fake: FakeTavus,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    skip: list[str],
+) -> None:
+    """Every row invalid: exit 2 whatever --skip-invalid says; nothing is
+    created, journaled or written."""
+    broken = [{"replica_name": f"bad-{n}", "train_video_url": "nope"} for n in range(3)]
+    manifest = write_manifest(tmp_path / "batch.csv", broken)
+
+    code = await train(fake, manifest, *skip)
+
+    err = capsys.readouterr().err
+    assert 2 == code
+    assert f"{manifest}: 3 invalid rows, no valid row; nothing was created" in err
+    assert "--skip-invalid" not in err
+    assert 0 == fake.count()
+    assert [manifest] == await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
+
+
+async def test_a_manifest_problem_names_commands_not_library_calls(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An image row without a voice points to ``tavus-async voices list``."""
+    rows = [{"replica_name": "ana", "train_image_url": "https://example.com/a.png"}]
+    manifest = write_manifest(tmp_path / "batch.csv", rows)
+
+    code = await train(fake, manifest)
+
+    err = capsys.readouterr().err
+    assert 2 == code
+    assert "line 2: voice_name: is required with train_image_url; pick one" in err
+    assert "from tavus-async voices list" in err
+    assert "client." not in err
 
 
 async def test_a_refused_create_is_final_and_reported(
@@ -328,3 +423,46 @@ async def test_bad_options_exit_2_naming_the_flag_before_anything(
     assert expected in capsys.readouterr().err
     assert 0 == fake.count()
     assert not manifest.with_name("batch.csv.journal").exists()
+
+
+async def test_the_summary_after_an_interrupt_counts_as_the_results_file(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cancelled with eight creates in flight, the summary line gives the same
+    states, in the same words and numbers, as the results file."""
+    fake.inject_rate(Fault.slow(HELD), 1.0, method="POST", path="/v2/replicas")
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(30))
+    args = build_parser().parse_args(train_args(fake, manifest, "--concurrency", "8"))
+    job = asyncio.create_task(run_train(args))
+    while fake.count("POST", "/v2/replicas") < 8:  # noqa: ASYNC110 - the fake's log has no event
+        await asyncio.sleep(0)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+
+    err = capsys.readouterr().err
+    results = Counter(str(row["status"]) for row in results_of(manifest))
+    assert {"not_created": 22, "unconfirmed": 8} == dict(results)
+    assert dict(results) == summary_counts(err, manifest)
+
+
+async def test_a_timed_out_row_is_timed_out_everywhere(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replica the watch gave up on: ``timed_out`` in the results (with the
+    last status seen in its error_message), the log line and the summary."""
+    fake.training_time = HELD
+    manifest = write_manifest(tmp_path / "batch.csv", video_rows(2))
+
+    code = await train(fake, manifest, "--replica-timeout", "0.3")
+
+    err = capsys.readouterr().err
+    results = results_of(manifest)
+    assert 1 == code
+    assert [("timed_out", "timed_out")] * 2 == [
+        (row["status"], row["outcome"]) for row in results
+    ]
+    for row in results:
+        assert "last status started" in str(row["error_message"])
+        assert f"{row['replica_name']} ({row['replica_id']}): timed_out: " in err
+    assert {"timed_out": 2} == summary_counts(err, manifest)

@@ -1,7 +1,8 @@
-"""``tavus-async train`` killed with SIGKILL at random moments, then run again.
+"""``tavus-async train`` stopped mid-job, then run again.
 
-The job runs in a subprocess (``python -m tavus_async``) against a FakeTavus
-in this process, so the fake outlives every kill and its log counts creates.
+The SIGKILL test runs the job in a subprocess (``python -m tavus_async``)
+against a FakeTavus in this process, so the fake outlives every kill and its
+log counts creates. The others check what a resumed run says first.
 """
 
 from __future__ import annotations
@@ -10,17 +11,26 @@ import asyncio
 import random
 import sys
 from collections import Counter
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
 
-from tavus_async import TavusClient
+from tavus_async import ReplicaWatcher, TavusClient
+from tavus_async.cli import build_parser
+from tavus_async.cli._decisions import request_json
+from tavus_async.cli._job import Job
+from tavus_async.cli._journal import Journal, JournalEntry
+from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._results import read_results
+from tavus_async.cli._tally import Snapshot
+from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault
 
 
 ROWS = 200
 LANDING_BOUND = 30.0  # seconds: far above a Fault.slow(0.1), far below a hang
+HELD = 60.0  # seconds a held create waits: the fake's close ends it long before
 
 
 async def creates_landed(fake: FakeTavus) -> None:
@@ -119,3 +129,111 @@ async def test_kill_9_at_random_points_then_resume_creates_each_row_once(
             row["replica_name"],
             row["status"],
         )
+
+
+class Recorder:
+    """A display that keeps every event and snapshot it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.snapshots: list[Snapshot] = []
+
+    def event(self, text: str, *, notable: bool = False) -> None:
+        self.events.append(text)
+
+    def refresh(self, snapshot: Snapshot) -> None:
+        self.snapshots.append(snapshot)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+async def test_a_resume_says_what_it_found_and_what_it_waits_for(
+    client: TavusClient, tmp_path: Path
+) -> None:
+    """A resumed job first counts the rows by status, then says when it looks
+    its unconfirmed rows up by name; the live display shows that wait."""
+    sent = 1_700_000_000.0
+    lines = ["replica_name,train_video_url"]
+    lines += [f"row-{n},https://example.com/clip-{n}.mp4" for n in range(1, 5)]
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = read_manifest(manifest).rows
+    entries = [JournalEntry(r.line, r.name, request_json(r.request)) for r in rows]
+    journal = await Journal.open(
+        tmp_path / "batch.journal", entries, clock=lambda: sent
+    )
+    await journal.creating("row-1")  # the answer was lost
+    await journal.creating("row-2")
+    await journal.created("row-2", "r-gone-long-ago", "started")
+    await journal.finished("row-2", "completed", "reached", None)
+    await journal.creating("row-3")
+    await journal.pending("row-3", "503 Service Unavailable")
+    await journal.aclose()
+    journal = await Journal.open(tmp_path / "batch.journal", entries)
+    display = Recorder()
+    watcher = ReplicaWatcher(client, poll_interval=0.1)
+    job = Job(
+        client=client,
+        watcher=watcher,
+        journal=journal,
+        display=display,
+        requests={r.name: r.request for r in rows},
+        concurrency=1,
+        reconcile_after=60.0,
+        clock=lambda: sent + 15.0,
+    )
+    async with aclosing(watcher.watch([], keep_open=True)) as events:
+        run = asyncio.create_task(job.run(events))
+        await asyncio.sleep(0)  # the job loads its journal before its first wait
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+    await journal.aclose()
+
+    waiting = (
+        "1 unconfirmed (create sent, answer lost): looking it up by name in 45s "
+        "(--reconcile-after)"
+    )
+    assert [
+        "resuming batch.journal: 4 rows: 2 not_created, 1 unconfirmed, 1 completed",
+        waiting,
+    ] == display.events
+    assert waiting == display.snapshots[-1].note
+
+
+async def test_an_interrupted_job_resumed_says_so_at_once(
+    fake: FakeTavus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After Ctrl-C with creates in flight, the next run's first lines give the
+    rows as the last summary left them, and the lookup it starts with."""
+    fake.training_time, fake.training_spread = 0.2, 0.3
+    fake.inject(Fault.slow(HELD), times=2, method="POST", path="/v2/replicas")
+    lines = ["replica_name,train_video_url"]
+    lines += [f"row-{n},https://example.com/clip-{n}.mp4" for n in range(1, 11)]
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = [
+        *("train", str(manifest), "--base-url", fake.url, "--api-key", fake.api_key),
+        *("--poll-interval", "0.1", "--progress", "log", "--concurrency", "2"),
+        *("--reconcile-after", "0"),
+    ]
+    args = build_parser().parse_args(argv)
+    job = asyncio.create_task(run_train(args))
+    while fake.count("POST", "/v2/replicas") < 2:  # noqa: ASYNC110 - the fake's log has no event
+        await asyncio.sleep(0)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    capsys.readouterr()
+
+    code = await run_train(args)
+
+    err = capsys.readouterr().err
+    first = [line[9:] for line in err.splitlines()[:2]]  # after "HH:MM:SS "
+    assert 0 == code
+    assert [
+        "[0/10 done] resuming batch.csv.journal: 10 rows: 8 not_created, 2 unconfirmed",
+        "[0/10 done] 2 unconfirmed (create sent, answer lost): looking them up "
+        "by name now",
+    ] == first
