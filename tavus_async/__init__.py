@@ -126,7 +126,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib.metadata import version
+        from tavus_async.session import package_version
 
-        return version("tavus-async")
+        return package_version()
     raise AttributeError(f"module 'tavus_async' has no attribute {name!r}")

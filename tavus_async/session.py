@@ -24,6 +24,7 @@ __all__ = [
     "ClientSession",
     "TraceConfig",
     "create_session",
+    "package_version",
     "session_loop",
     "user_agent",
 ]
@@ -35,12 +36,17 @@ TraceConfig = aiohttp.TraceConfig
 """aiohttp's tracing hooks type, for annotations outside this module."""
 
 
+def package_version() -> str:
+    """The installed version of tavus-async; ``0+unknown`` when not installed."""
+    try:
+        return version("tavus-async")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def user_agent() -> str:
     """The ``User-Agent`` sent with every request: ``tavus-async/<version>``."""
-    try:
-        return f"tavus-async/{version('tavus-async')}"
-    except PackageNotFoundError:
-        return "tavus-async/0+unknown"
+    return f"tavus-async/{package_version()}"
 
 
 @functools.lru_cache(maxsize=64)

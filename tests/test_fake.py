@@ -266,6 +266,28 @@ async def test_mark_failing_by_url_and_name(
     )
 
 
+async def test_failure_rate_fails_a_seeded_share_of_new_replicas() -> None:
+    """About the given share fails, the same replicas for the same seed."""
+
+    async def failed_ones(seed: int) -> list[int]:
+        async with FakeTavus(seed=seed) as fake:
+            fake.failure_rate = 0.25
+            headers = {"x-api-key": fake.api_key}
+            async with aiohttp.ClientSession(fake.url, headers=headers) as session:
+                ids = [await create_replica(session) for _ in range(200)]
+            fake.advance(100)
+            return [
+                n for n, i in enumerate(ids) if fake.replica(i)["status"] == "error"
+            ]
+
+    first, again = await failed_ones(7), await failed_ones(7)
+
+    assert first == again
+    assert 20 <= len(first) <= 80  # 200 draws at 0.25: 50, give or take 6 sigma
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        FakeTavus().failure_rate = 1.5
+
+
 async def test_mark_failing_keeps_finished_outcomes(
     fake: FakeTavus, http: aiohttp.ClientSession
 ) -> None:

@@ -1,8 +1,9 @@
 """The ``tavus-async`` command line, built on the library's public API only.
 
 Commands: ``train`` (a resumable batch-training job), ``watch``, ``demo``
-(``train`` against a bundled FakeTavus), and ``replicas``, ``conversations``
-and ``voices`` (one JSON object per line). Run ``tavus-async --help``.
+(``train`` against a bundled FakeTavus), ``fake`` (a FakeTavus served on its
+own), and ``replicas``, ``conversations`` and ``voices`` (one JSON object per
+line). Run ``tavus-async --help``; ``tavus-async --version`` prints the version.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+import tavus_async
 from tavus_async import TavusError
-from tavus_async.cli import _api_commands, _demo, _train, _watch_command
+from tavus_async.cli import _api_commands, _demo, _fake_command, _train, _watch_command
 from tavus_async.cli._common import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, fail
 
 
@@ -26,10 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tavus-async",
         description="Train and watch Tavus replicas, and call the Tavus API.",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tavus-async {tavus_async.__version__}",
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _train.register(commands)
     _watch_command.register(commands)
     _demo.register(commands)
+    _fake_command.register(commands)
     _api_commands.register(commands)
     return parser
 
@@ -43,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 when everything completed, 1 when something failed,
         2 for bad input (arguments, manifest, a refused API key), 130 after
-        Ctrl-C.
+        Ctrl-C, except for ``fake``, whose normal end is Ctrl-C (0).
     """
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -4,13 +4,15 @@ No API key and no cost: it writes a manifest, starts
 :class:`~tavus_async.testing.FakeTavus` on loopback, and runs ``train`` on it
 with a callback receiver, so replicas settle when the fake calls back (polling
 every 5 s is the fallback). A few rows are designed to fail, as real training
-sometimes does.
+sometimes does. Its files go to a temporary folder that is removed at the end,
+even after a failure or Ctrl-C, unless ``--keep`` (or ``--dir``) keeps them.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -50,7 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         metavar="DIR",
         help="where to write the manifest, journal and results, replacing an "
-        "earlier demo's (default: a new temporary folder)",
+        "earlier demo's, and keep them (default: a new temporary folder, "
+        "removed at the end)",
+    )
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary folder and say where it is",
     )
     add_progress_argument(demo)
     demo.add_argument(
@@ -95,6 +103,10 @@ def write_demo_manifest(path: Path, replicas: int) -> list[str]:
 async def run_demo(args: argparse.Namespace) -> int:
     """Run the ``demo`` command.
 
+    The files go to ``--dir``, else to a new temporary folder that is removed
+    at the end (after a failure or Ctrl-C too) unless ``--keep`` is given.
+    Where the files are, or that they were removed, is the last line on stderr.
+
     Returns:
         0 when the run went as designed (the rows meant to fail failed, every
         other row completed), else 1.
@@ -103,11 +115,30 @@ async def run_demo(args: argparse.Namespace) -> int:
         sys.stderr.write("tavus-async: error: --replicas: must be 1 or more\n")
         return 2
     folder = args.dir or Path(tempfile.mkdtemp(prefix="tavus-demo-"))
+    remove = args.dir is None and not args.keep
+    try:
+        return await _demo_in(folder, args)
+    finally:
+        if remove:
+            shutil.rmtree(folder, ignore_errors=True)
+            sys.stderr.write(
+                f"demo: removed {folder} (--keep or --dir DIR keeps the files)\n"
+            )
+        else:
+            sys.stderr.write(f"demo: manifest, journal and results are in {folder}\n")
+
+
+def _prepare(folder: Path, replicas: int) -> tuple[Path, set[str]]:
+    """Write a fresh manifest in ``folder``, without an earlier demo's journal."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "replicas.csv"
     for suffix in ("", "-wal", "-shm", ".lock"):
         manifest.with_name(f"{manifest.name}.journal{suffix}").unlink(missing_ok=True)
-    failing = set(write_demo_manifest(manifest, args.replicas))
+    return manifest, set(write_demo_manifest(manifest, replicas))
+
+
+async def _demo_in(folder: Path, args: argparse.Namespace) -> int:
+    manifest, failing = _prepare(folder, args.replicas)
     sys.stderr.write(
         f"demo: {args.replicas} replicas in {manifest}; {len(failing)} are meant "
         "to fail (their training video is too short)\n"
@@ -145,6 +176,6 @@ async def run_demo(args: argparse.Namespace) -> int:
         return 1
     sys.stderr.write(
         f"demo: as designed, {len(results) - len(failing)} replicas completed and "
-        f"{len(failing)} failed; manifest, journal and results are in {folder}\n"
+        f"{len(failing)} failed\n"
     )
     return 0

@@ -176,6 +176,22 @@ class StateControls:
             raise ValueError(f"training_spread must be at least 0, got {seconds}")
         self._state.training_spread = seconds
 
+    @property
+    def failure_rate(self) -> float:
+        """The share (0 to 1) of replicas created from now on whose training fails.
+
+        Each new replica is drawn from the fake's seeded random generator: one
+        that draws a failure ends its training in status ``"error"`` with the
+        default :meth:`mark_failing` message.
+        """
+        return self._state.failure_rate
+
+    @failure_rate.setter
+    def failure_rate(self, share: float) -> None:
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"failure_rate must be from 0 to 1, got {share}")
+        self._state.failure_rate = share
+
     def mark_failing(
         self, substring: str, *, error_message: str = DURATION_ERROR
     ) -> None:

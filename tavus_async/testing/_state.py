@@ -78,10 +78,12 @@ class State:
         self._timelines: dict[str, Timeline] = {}
         self._hidden: set[str] = set()
         self._failing: list[tuple[str, str]] = []
+        self._doomed: set[str] = set()
         self._voices: dict[str, dict[str, Any]] = {}
         self._conversations: dict[str, Conversation] = {}
         self.training_time = 1.0
         self.training_spread = 0.0
+        self.failure_rate = 0.0
         self.ignore_list_filter = False
         self.max_page_size: int | None = None
         self.pal_events = False
@@ -141,6 +143,8 @@ class State:
             body.get("replica_name"), "user", model_name, span, dict(body)
         )
         self._training.add(replica.replica_id)
+        if self.failure_rate and self._rng.random() < self.failure_rate:
+            self._doomed.add(replica.replica_id)
         if body.get("callback_url"):
             self.outbox.watch(replica.created + span, replica.replica_id)
         return {"replica_id": replica.replica_id, "status": "started"}
@@ -187,6 +191,8 @@ class State:
         replica.updated = max(replica.updated, at)
 
     def _failure(self, replica: Replica) -> str | None:
+        if replica.replica_id in self._doomed:
+            return DURATION_ERROR
         haystacks = (
             replica.request.get("train_video_url") or "",
             replica.request.get("train_image_url") or "",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,11 @@ def manifest_of(path: Path, count: int, *, prefix: str = "row") -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def listing(folder: Path, pattern: str = "*") -> list[Path]:
+    """What ``folder`` holds that matches ``pattern``, sorted."""
+    return sorted(folder.glob(pattern))
 
 
 def connection(fake: FakeTavus) -> list[str]:
@@ -126,6 +133,52 @@ async def test_demo_runs_the_whole_flow_as_designed(
 async def test_demo_refuses_zero_replicas(capsys: pytest.CaptureFixture[str]) -> None:
     assert 2 == await cli("demo", "--replicas", "0")
     assert "--replicas" in capsys.readouterr().err
+
+
+async def test_demo_removes_its_temporary_folder(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """demo without --dir or --keep: nothing is left in the temp directory."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    code = await cli("demo", "--replicas", "1", "--seed", "3", "--progress", "log")
+
+    err = capsys.readouterr().err
+    assert 0 == code
+    assert [] == listing(tmp_path)
+    assert f"demo: removed {tmp_path / 'tavus-demo-'}" in err
+    assert "--keep or --dir DIR keeps the files" in err
+
+
+@pytest.mark.parametrize("keep", [False, True])
+async def test_ctrl_c_during_the_demo_removes_or_keeps_its_folder(
+    tmp_path: Path, keep: bool
+) -> None:
+    """SIGINT: exit 130; the temporary folder is removed, or kept and named."""
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-c", INTERRUPTIBLE, "demo", "--replicas", "100", "--progress", "log"),
+        *(["--keep"] if keep else []),
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    async with asyncio.timeout(60):
+        while not listing(tmp_path, "tavus-demo-*/replicas.csv.journal"):  # noqa: ASYNC110 - a poll of the folder
+            await asyncio.sleep(0.05)
+    (folder,) = listing(tmp_path)
+    demo.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(demo.communicate(), timeout=60)
+
+    assert 130 == demo.returncode, err.decode()
+    if keep:
+        assert [folder] == listing(tmp_path)
+        assert 100 == len(read_results(folder / "replicas.results.csv"))
+        assert f"demo: manifest, journal and results are in {folder}\n" in err.decode()
+    else:
+        assert [] == listing(tmp_path)
+        assert f"demo: removed {folder} " in err.decode()
 
 
 INTERRUPTIBLE = (
