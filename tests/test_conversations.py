@@ -94,9 +94,7 @@ async def test_list_and_iter_all(client: TavusClient, replica_id: str) -> None:
 
     active = await client.conversations.list(status="active")
     ended = await client.conversations.list(status=ConversationStatus.ENDED, limit=1)
-    every = [
-        c.conversation_id async for c in client.conversations.iter_all(limit=2)
-    ]
+    every = [c.conversation_id async for c in client.conversations.iter_all(limit=2)]
 
     assert 4 == active.total_count
     assert [ids[0]] == [c.conversation_id for c in ended.data]

@@ -337,9 +337,7 @@ async def test_growing_total_count_is_bounded(
             "replica_ids",
             id="replicas-ids",
         ),
-        pytest.param(
-            lambda c: c.voices.iter_all(limit=101), "limit", id="voices-size"
-        ),
+        pytest.param(lambda c: c.voices.iter_all(limit=101), "limit", id="voices-size"),
         pytest.param(
             lambda c: c.conversations.iter_all(limit=-1),
             "limit",
