@@ -40,7 +40,7 @@ class TavusClient:
     ``initial_delay`` up to ``max_delay`` of the retry policy, never longer
     than ``max_retry_after``); the requests it held leave spread out. A
     ``Retry-After`` longer than ``max_retry_after`` makes every call fail at
-    once, unsent, while more than that is left (see the README's Retries).
+    once, unsent, while more than that is left (see docs/retries.md).
 
     Args:
         api_key: Your Tavus API key; defaults to ``$TAVUS_API_KEY``. It is sent

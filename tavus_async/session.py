@@ -81,7 +81,7 @@ def create_session(
     Call it inside a running event loop (aiohttp binds the session to it).
     aiohttp's own silent resend of a GET or DELETE after a dropped connection
     is turned off: the client retries by its own rules, which must see every
-    failure (see the README's Retries section). The session carries
+    failure (see docs/retries.md). The session carries
     ``User-Agent: tavus-async/<version>`` and ``Accept: application/json``;
     the API key is not stored in it but sent by the client on each request,
     so one session may serve several clients.

@@ -3,8 +3,8 @@
 The watcher polls ``GET /v2/replicas?replica_ids=...`` for up to
 ``batch_size`` replicas per request, with up to ``max_concurrency`` requests
 in flight, and falls back to ``GET /v2/replicas/{id}`` for replicas a list
-answer leaves out. :mod:`tavus_async._schedule` decides what to poll when,
-:mod:`tavus_async._watch_run` sends it and turns answers into events.
+answer leaves out. ``tavus_async._schedule`` decides what to poll when,
+``tavus_async._watch_run`` sends it and turns answers into events.
 """
 
 from __future__ import annotations
@@ -199,7 +199,10 @@ class ReplicaWatcher:
         """Watch replicas to the end and return every outcome.
 
         Args:
-            replica_ids, until, timeout, replica_timeout: As for :meth:`watch`.
+            replica_ids: As for :meth:`watch`.
+            until: As for :meth:`watch`.
+            timeout: As for :meth:`watch`.
+            replica_timeout: As for :meth:`watch`.
             raise_on_error: Raise when a replica did not reach a target.
 
         Returns:

@@ -149,7 +149,10 @@ class ReplicasService:
         Args:
             limit: Replicas asked per request (the page size), as for
                 :meth:`list`.
-            verbose, replica_type, replica_ids, model_name: As for :meth:`list`.
+            verbose: As for :meth:`list`.
+            replica_type: As for :meth:`list`.
+            replica_ids: As for :meth:`list`.
+            model_name: As for :meth:`list`.
 
         Returns:
             An async generator of the replicas, in the server's order.
@@ -276,7 +279,8 @@ class VoicesService:
 
         Args:
             limit: Voices asked per request, 1 to 100, as for :meth:`list`.
-            search, tag: As for :meth:`list`.
+            search: As for :meth:`list`.
+            tag: As for :meth:`list`.
 
         Returns:
             An async generator of the voices.

@@ -38,7 +38,7 @@ Callback = tuple[str, dict[str, Any]]
 
 @frozen(kw_only=True)
 class CallbackDelivery:
-    """One callback the fake POSTed (see :attr:`FakeTavus.callbacks`).
+    """One callback the fake POSTed (see ``FakeTavus.callbacks``).
 
     Attributes:
         url: The ``callback_url`` it was POSTed to.

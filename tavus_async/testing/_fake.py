@@ -62,30 +62,31 @@ class FakeTavus(StateControls):
     and point a client at :attr:`url` with :attr:`api_key`. It starts with five
     stock voices (anna, ben, chloe, daniel, emma) and no replicas.
 
-    Time: the fake's clock (:meth:`clock`) is the event loop's time plus the
-    offset added by :meth:`advance` and :meth:`sleep`. Replicas created through
-    the API train for :attr:`training_time` seconds of that clock, plus a
-    random share of :attr:`training_spread`; replicas given a timeline
-    (:meth:`set_timeline`) follow its steps instead. Status and
-    progress are computed when a replica is read.
+    Time: the fake's clock (:meth:`~FakeTavus.clock`) is the event loop's time plus
+    the offset added by :meth:`~FakeTavus.advance` and :meth:`~FakeTavus.sleep`.
+    Replicas created through the API train for :attr:`~FakeTavus.training_time`
+    seconds of that clock, plus a random share of
+    :attr:`~FakeTavus.training_spread`; replicas given a timeline
+    (:meth:`~FakeTavus.set_timeline`) follow its steps instead. Status and progress
+    are computed when a replica is read.
 
     Callbacks: while it runs, the fake POSTs JSON to the ``callback_url`` of
-    creates, as Tavus does. A replica created through the API with one is
-    called back each time it enters ``"completed"`` (``{"replica_id": ...,
-    "status": "ready"}``) or ``"error"`` (``{"replica_id": ..., "status":
-    "error", "error_message": ...}``) from another status: when the clock
-    reaches the end of its training or a timeline step (whether or not anyone
-    reads it; :meth:`advance` and :meth:`sleep` count), or at once through
-    :meth:`finish_training`. A deleted replica, or one from :meth:`add_replica`,
-    is not called back. A conversation created with one, unless in
-    ``test_mode``, is called back in Tavus's webhook envelope with
+    creates, as Tavus does. A replica created through the API with one is called
+    back each time it enters ``"completed"`` (``{"replica_id": ..., "status":
+    "ready"}``) or ``"error"`` (``{"replica_id": ..., "status": "error",
+    "error_message": ...}``) from another status: when the clock reaches the end of
+    its training or a timeline step (whether or not anyone reads it;
+    :meth:`~FakeTavus.advance` and :meth:`~FakeTavus.sleep` count), or at once
+    through :meth:`~FakeTavus.finish_training`. A deleted replica, or one from
+    :meth:`~FakeTavus.add_replica`, is not called back. A conversation created with
+    one, unless in ``test_mode``, is called back in Tavus's webhook envelope with
     ``system.replica_joined`` (then ``system.pal_joined`` under
-    :attr:`pal_events`) once the create is answered, and with
-    ``system.shutdown`` then ``application.transcription_ready`` when it is
-    first ended; the events are those of verbose Get Conversation. Each POST
-    is one attempt with a 10 second total timeout, in its own task, at most
-    100 at a time; failures are recorded in :attr:`callbacks`, never raised.
-    Use :meth:`wait_callbacks` rather than sleeping.
+    :attr:`~FakeTavus.pal_events`) once the create is answered, and with
+    ``system.shutdown`` then ``application.transcription_ready`` when it is first
+    ended; the events are those of verbose Get Conversation. Each POST is one
+    attempt with a 10 second total timeout, in its own task, at most 100 at a time;
+    failures are recorded in ``callbacks``, never raised. Use :meth:`wait_callbacks`
+    rather than sleeping.
 
     Attributes:
         requests: Every request received, in arrival order, including faulted,
@@ -109,8 +110,8 @@ class FakeTavus(StateControls):
 
         Args:
             api_key: The only ``x-api-key`` value accepted.
-            training_time: Initial value of :attr:`training_time`.
-            training_spread: Initial value of :attr:`training_spread`.
+            training_time: Initial value of :attr:`~FakeTavus.training_time`.
+            training_spread: Initial value of :attr:`~FakeTavus.training_spread`.
             host: Address to bind.
             port: Port to bind; 0 picks a free one.
             seed: Seed for generated ids and random faults; ``None`` is random.
@@ -225,14 +226,14 @@ class FakeTavus(StateControls):
         count: int,
         timeout: float = 5.0,  # noqa: ASYNC109 - a test's bound, in real seconds
     ) -> list[CallbackDelivery]:
-        """Wait until :attr:`callbacks` holds at least ``count`` deliveries.
+        """Wait until ``callbacks`` holds at least ``count`` deliveries.
 
         Args:
             count: How many deliveries (successful or not) to wait for.
             timeout: Seconds of real event-loop time, not of the fake's clock.
 
         Returns:
-            A copy of :attr:`callbacks`.
+            A copy of ``callbacks``.
 
         Raises:
             TimeoutError: Fewer than ``count`` deliveries after ``timeout``

