@@ -124,17 +124,23 @@ def train(fake: FakeTavus, manifest: Path) -> Coroutine[Any, Any, int]:
 async def bursts_of_429(fake: FakeTavus, rng: random.Random) -> None:
     """After 1.5 to 4 s of calm, the next 10 to 60 requests get 429 with Retry-After.
 
-    The next calm starts once the fake has answered the whole burst.
+    A burst ends once the fake has answered it, or after 5 s, as a server's
+    limit window does: a job with one row left sends a request or two a minute,
+    and a burst counted in requests alone would then refuse it run after run.
     """
     while True:
         await asyncio.sleep(rng.uniform(1.5, 4.0))
         size = rng.randint(10, 60)
         fake.inject(Fault.http(429, retry_after=rng.choice([0, 1])), times=size)
         until = len(fake.requests) + size
-        for _ in range(600):  # at most a minute: the job may have stopped sending
+        for _ in range(50):
             if len(fake.requests) >= until:
                 break
             await asyncio.sleep(0.1)
+        else:
+            fake.clear_faults()  # the rest of the burst; then the steady faults again
+            for fault, rate in FAULTS:
+                fake.inject_rate(fault, rate)
 
 
 @attrs.define
