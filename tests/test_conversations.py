@@ -46,7 +46,7 @@ async def test_create(fake: FakeTavus, client: TavusClient, replica_id: str) -> 
 
 
 async def test_test_mode_and_private_rooms(
-    client: TavusClient, replica_id: str
+    fake: FakeTavus, client: TavusClient, replica_id: str
 ) -> None:
     """test_mode conversations start ended; require_auth ones carry a meeting token."""
     trial = await client.conversations.create(
@@ -55,9 +55,17 @@ async def test_test_mode_and_private_rooms(
     private = await client.conversations.create(
         CreateConversationRequest(replica_id=replica_id, require_auth=True)
     )
+    by_property = await client.conversations.create(
+        CreateConversationRequest(
+            replica_id=replica_id,
+            properties=ConversationProperties(require_auth=True),
+        )
+    )
 
     assert ConversationStatus.ENDED is trial.status
     assert private.meeting_token
+    assert by_property.meeting_token
+    assert {"require_auth": True} == fake.requests[-1].json["properties"]
 
 
 async def test_create_with_an_untrained_replica_is_refused(

@@ -186,6 +186,7 @@ async def test_delete(fake: FakeTavus, client: TavusClient) -> None:
         (lambda c: c.replicas.create({"train_video_url": VIDEO}), "request"),
         (lambda c: c.voices.list(limit=101), "limit"),
         (lambda c: c.voices.list(sort="up"), "sort"),
+        (lambda c: c.voices.iter_all(sort="up"), "sort"),
         (lambda c: c.replicas.list(replica_type="bogus"), "replica_type"),
     ],
 )
@@ -206,10 +207,12 @@ async def test_voices(fake: FakeTavus, client: TavusClient) -> None:
 
     found = await client.voices.list(search="ANNA", sort="desc")
     everything = [v.voice_name async for v in client.voices.iter_all(limit=2)]
+    backwards = [v.voice_name async for v in client.voices.iter_all(sort="desc")]
     tagged = await client.voices.list(tag="en", limit=100)
 
     assert ["annabelle", "anna"] == [v.voice_name for v in found.data]
     assert (1, 10) == (found.page, found.limit)
     assert len(everything) == (await client.voices.list(limit=100)).total_count
+    assert sorted(everything, reverse=True) == backwards
     assert "annabelle" in {v.voice_name for v in tagged.data}
     assert all("en" in {t.tag_name for t in v.tags} for v in tagged.data)

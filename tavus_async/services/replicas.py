@@ -269,6 +269,7 @@ class VoicesService:
         *,
         limit: int = _MAX_VOICE_LIMIT,
         search: str | None = None,
+        sort: Literal["asc", "desc"] | None = None,
         tag: str | None = None,
     ) -> AsyncGenerator[Voice, None]:
         """Every voice matching ``search`` and ``tag``, by name, page by page.
@@ -280,17 +281,22 @@ class VoicesService:
         Args:
             limit: Voices asked per request, 1 to 100, as for :meth:`list`.
             search: As for :meth:`list`.
+            sort: As for :meth:`list`: ``"asc"`` or ``"desc"`` by name.
             tag: As for :meth:`list`.
 
         Returns:
             An async generator of the voices.
 
         Raises:
-            ValidationError: ``limit`` is not 1 to 100, at the call.
+            ValidationError: ``limit`` is not 1 to 100, or a bad ``sort``, at
+                the call.
         """
         v.require_page(1, limit, max_limit=_MAX_VOICE_LIMIT)
+        v.require_choice("sort", sort, ("asc", "desc"))
 
         async def fetch(number: int) -> VoicePage:
-            return await self.list(limit=limit, page=number, search=search, tag=tag)
+            return await self.list(
+                limit=limit, page=number, search=search, sort=sort, tag=tag
+            )
 
         return paginate(fetch)

@@ -99,6 +99,9 @@ class ConversationProperties(_Model):
     """Send captions as app messages."""
     apply_greenscreen: bool | None = None
     """Replace the background with green."""
+    require_auth: bool | None = None
+    """A private room: participants must authenticate before joining (the
+    spec lists it here as well as at the top level of the request)."""
     language: str | None = None
     """Full language name (``"english"``) or ``"multilingual"``."""
     recording_storage: RecordingStorage | None = None
