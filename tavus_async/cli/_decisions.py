@@ -18,7 +18,6 @@ from tavus_async import (
     PermissionDeniedError,
     Replica,
     ReplicaOutcome,
-    make_converter,
 )
 from tavus_async.cli._journal import JournalRow, RowState
 from tavus_async.cli._results import ResultRow, RowStatus
@@ -49,7 +48,6 @@ CLOCK_SKEW = 600.0
 RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0)
 """Waits before creating a row again after a passing failure, then give up."""
 
-_CONVERTER = make_converter()
 _RETRYABLE_4XX = frozenset({408, 429})
 
 
@@ -96,8 +94,9 @@ def with_callback(
 
 def request_json(request: CreateReplicaRequest) -> str:
     """The create body as canonical JSON: what the journal compares across runs."""
-    body = _CONVERTER.unstructure(request)
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        request.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def find_created(
