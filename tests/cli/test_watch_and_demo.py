@@ -164,21 +164,26 @@ async def test_ctrl_c_during_the_demo_removes_or_keeps_its_folder(
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )
-    async with asyncio.timeout(60):
-        while not listing(tmp_path, "tavus-demo-*/replicas.csv.journal"):  # noqa: ASYNC110 - a poll of the folder
-            await asyncio.sleep(0.05)
+    assert demo.stderr is not None
+    before = b""
+    async with asyncio.timeout(60):  # the job has begun: a Ctrl-C now writes results
+        while b"starting: " not in before:
+            line = await demo.stderr.readline()
+            assert line, before.decode()
+            before += line
     (folder,) = listing(tmp_path)
     demo.send_signal(signal.SIGINT)
-    _, err = await asyncio.wait_for(demo.communicate(), timeout=60)
+    _, after = await asyncio.wait_for(demo.communicate(), timeout=60)
+    err = (before + after).decode()
 
-    assert 130 == demo.returncode, err.decode()
+    assert 130 == demo.returncode, err
     if keep:
         assert [folder] == listing(tmp_path)
         assert 100 == len(read_results(folder / "replicas.results.csv"))
-        assert f"demo: manifest, journal and results are in {folder}\n" in err.decode()
+        assert f"demo: manifest, journal and results are in {folder}\n" in err
     else:
         assert [] == listing(tmp_path)
-        assert f"demo: removed {folder} " in err.decode()
+        assert f"demo: removed {folder} " in err
 
 
 INTERRUPTIBLE = (
