@@ -274,9 +274,10 @@ async def test_cancelled_while_paused_at_the_429_gate(fake: FakeTavus) -> None:
         TavusClient(api_key=fake.api_key, base_url=fake.url) as client,
     ):
         fake.inject(Fault.http(429, retry_after=HELD), path="/v2/voices")
-        limited = asyncio.create_task(client.voices.list())  # now in its retry wait
-        while not fake.count():  # noqa: ASYNC110 - the fake's log has no event
-            await asyncio.sleep(0.005)
+        limited = asyncio.create_task(client.voices.list())
+        with capture_retries() as retries:  # in its retry wait: the gate is paused
+            while not retries:  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(0.005)
         before = asyncio.all_tasks()
         waiting = [
             asyncio.create_task(client.replicas.list()),
