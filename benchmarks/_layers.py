@@ -14,16 +14,19 @@ from collections.abc import Awaitable, Callable
 
 from tavus_async import TavusClient
 from tavus_async._requester import _Call
-from tavus_async.services._base import by_id, call
+from tavus_async.services._base import Resource, call
 from tavus_async.types import Replica
 
 
 Call = Callable[[int], Awaitable[object]]
 
+_REPLICAS = Resource("replicas", "replica_id")
+
+
 LAYERS = {
     "aiohttp": "raw session.get + raise_for_status + json.loads (the baseline)",
     "transport": "+ the aiohttp adapter (AiohttpTransport.send), json.loads",
-    "attempt": "+ request built and checked (by_id), URL, gate, status check",
+    "attempt": "+ request built and checked (Resource.one), URL, gate, status check",
     "retrier": "+ the retrying send (backoff's loop around every attempt)",
     "decode": "+ typed decoding (cattrs converter) instead of json.loads",
     "get": "+ ReplicasService.get: the whole public call",
@@ -42,7 +45,7 @@ def layer_calls(
     transport = requester.shared.open()
 
     def request(i: int) -> object:
-        return by_id("GET", "replicas", "replica_id", f"r{i:011x}")
+        return _REPLICAS.one("GET", f"r{i:011x}")
 
     async def adapter(i: int) -> object:
         answer = await transport.send(
@@ -61,7 +64,7 @@ def layer_calls(
         return json.loads((await requester.send(request(i))).body)
 
     async def decode(i: int) -> object:
-        return await call(requester, request(i), Replica)
+        return await call(requester, request(i), Replica, {})
 
     async def get(i: int) -> object:
         return await client.replicas.get(f"r{i:011x}")

@@ -6,6 +6,8 @@ Start with :class:`TavusClient`; test against :class:`tavus_async.testing.FakeTa
 from typing import Any
 
 from tavus_async._http import Timeout
+from tavus_async._options import RequestOptions
+from tavus_async._raw import RawResponse, with_raw_response
 from tavus_async._retry import RetryEvent, RetryPolicy
 from tavus_async._serde import make_converter
 from tavus_async.client import ClientState, TavusClient
@@ -90,6 +92,7 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RecordingStorage",
     "Replica",
     "ReplicaOutcome",
@@ -101,6 +104,7 @@ __all__ = [
     "ReplicaUpdate",
     "ReplicaWatcher",
     "ReplicasService",
+    "RequestOptions",
     "RetryEvent",
     "RetryPolicy",
     "TavusClient",
@@ -121,6 +125,7 @@ __all__ = [
     "WebhookError",
     "create_session",
     "make_converter",
+    "with_raw_response",
 ]
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "path",
     "query",
     "refused_error",
+    "request_id",
     "status_error_class",
     "unknown_id",
     "url_for",
@@ -133,6 +134,8 @@ class Request:
             gone or done (a delete, ending a conversation): when an earlier
             attempt may have acted, a retry answered "no such resource" means
             the call succeeded (see :func:`tavus_async._retry.verdict`).
+        headers: Headers of this call only, on top of the client's.
+        timeout: This call's time limits; None: the client's.
     """
 
     method: str
@@ -141,6 +144,8 @@ class Request:
     body: bytes | None = None
     idempotent: bool = True
     done_if_gone: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout: Timeout | None = None
 
 
 @frozen(kw_only=True)
@@ -338,16 +343,12 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
         body = response.body.decode("utf-8", "replace")
     message = _message(body) or _phrase(response.status)
     status = response.status
-    request_id = next(
-        (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers),
-        None,
-    )
     fields = {
         "method": method,
         "url": response.url,
         "status_code": status,
         "body": body,
-        "request_id": request_id,
+        "request_id": request_id(response.headers),
         "retry_after": parse_retry_after(response.headers),
         "headers": response.headers,
     }
@@ -357,6 +358,11 @@ def error_from_response(method: str, response: Response) -> APIStatusError:
     error = UnknownIdError(message, **fields)
     error.id_field = id_field
     return error
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The id a server gave an answer (``x-request-id`` and kin), if any."""
+    return next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
 
 
 def unknown_id(status: int, message: str) -> tuple[bool, str | None]:

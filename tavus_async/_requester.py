@@ -35,8 +35,9 @@ import backoff
 from backoff.types import Details
 from cattrs.preconf.json import JsonConverter
 
-from tavus_async import _http
+from tavus_async import _http, _raw
 from tavus_async._gate import Gate
+from tavus_async._options import merge_headers
 from tavus_async._retry import (
     RetryPolicy,
     Verdict,
@@ -299,7 +300,7 @@ class Requester:
         """
         call = _Call()
         try:
-            return await self._retrying[request.idempotent](request, call)
+            response = await self._retrying[request.idempotent](request, call)
         except APIError as error:
             self.shared.stop_waiting(call)
             outcome = verdict(request, error, acted_before=call.acted)
@@ -310,7 +311,9 @@ class Requester:
                     error.url,
                     error,
                 )
-                return _http.Response(status=204, headers={}, body=b"", url=error.url)
+                done = _http.Response(status=204, headers={}, body=b"", url=error.url)
+                _raw.record(request.method, done, call.attempt)
+                return done
             if outcome is Verdict.MAY_HAVE_SUCCEEDED:
                 error.mark_may_have_succeeded(
                     _ACTED_NOTE if request.idempotent else None
@@ -320,6 +323,8 @@ class Requester:
             if self.shared.closed_during_wait(call):
                 raise ClientStateError(CLOSED) from None
             raise
+        _raw.record(request.method, response, call.attempt)
+        return response
 
     async def _before_retry_wait(self, details: Details) -> None:
         """backoff's handler before its sleep: what the attempt did; mark the wait."""
@@ -342,13 +347,16 @@ class Requester:
             shared.stop_waiting(call)
         debug = _log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
+        headers = shared.headers if request.body is None else shared.body_headers
+        if request.headers:
+            headers = merge_headers(headers, request.headers)
         try:
             response = await transport.send(
                 request.method,
                 url,
-                headers=shared.headers if request.body is None else shared.body_headers,
+                headers=headers,
                 body=request.body,
-                timeout=self.timeout,
+                timeout=request.timeout or self.timeout,
             )
         except APIConnectionError as error:
             if debug:

@@ -7,7 +7,9 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from tavus_async import _http, _serde
+from attrs import frozen
+
+from tavus_async import _http, _options, _serde
 from tavus_async import _validation as v
 from tavus_async.errors import DecodeError, ValidationError
 from tavus_async.types import Page
@@ -20,36 +22,73 @@ _log = logging.getLogger("tavus_async")
 DEFAULT_PAGE_SIZE = 100
 
 
-def by_id(
-    method: str,
-    resource: str,
-    id_field: str,
-    resource_id: object,
-    *rest: str,
-    params: Mapping[str, Any] | None = None,
-    body: bytes | None = None,
-    done_if_gone: bool = False,
-) -> _http.Request:
-    """A request on one resource, such as ``GET v2/replicas/{id}``, id checked first.
+@frozen
+class Resource:
+    """Where one resource family lives (``v2/<path>``) and what its id is called.
 
-    ``done_if_gone`` marks a delete or an end (see :class:`_http.Request`).
+    Attributes:
+        path: The collection's path segment, such as ``"personas"``.
+        id_field: The id's name in messages, such as ``"persona_id"``.
     """
-    checked = v.require_id(id_field, resource_id)
-    return _http.Request(
-        method=method,
-        path=_http.path(resource, checked, *rest),
-        params=_http.query(**params) if params else (),
-        body=body,
-        done_if_gone=done_if_gone,
-    )
+
+    path: str
+    id_field: str
+
+    def one(
+        self,
+        method: str,
+        resource_id: object,
+        *rest: str,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        done_if_gone: bool = False,
+    ) -> _http.Request:
+        """A request on one item, such as ``GET v2/personas/{id}``, id checked first.
+
+        ``done_if_gone`` marks a delete or an end (see :class:`_http.Request`).
+
+        Raises:
+            ValidationError: ``resource_id`` is empty or malformed.
+        """
+        checked = v.require_id(self.id_field, resource_id)
+        return _http.Request(
+            method=method,
+            path=_http.path(self.path, checked, *rest),
+            params=_http.query(**params) if params else (),
+            body=body,
+            done_if_gone=done_if_gone,
+        )
+
+    def all(
+        self,
+        method: str = "GET",
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        idempotent: bool = True,
+    ) -> _http.Request:
+        """A request on the collection, such as ``GET v2/personas?limit=10``."""
+        return _http.Request(
+            method=method,
+            path=_http.path(self.path),
+            params=_http.query(**params) if params else (),
+            body=body,
+            idempotent=idempotent,
+        )
 
 
-async def call(requester: _http.Requester, request: _http.Request, cls: type[T]) -> T:
-    """Send ``request`` and decode the 2xx body into ``cls``.
+async def call(
+    requester: _http.Requester,
+    request: _http.Request,
+    cls: type[T],
+    options: Mapping[str, object],
+) -> T:
+    """Send ``request`` with the per-call ``options``; decode the 2xx body into ``cls``.
 
     A create whose answer cannot be read may still have happened, so its
     ``DecodeError`` is marked ``may_have_succeeded``.
     """
+    request = _options.apply(request, options)
     response = await requester.send(request)
     try:
         return _http.decode(requester.converter, request.method, response, cls)
@@ -59,26 +98,64 @@ async def call(requester: _http.Requester, request: _http.Request, cls: type[T])
         raise
 
 
+async def send(
+    requester: _http.Requester, request: _http.Request, options: Mapping[str, object]
+) -> None:
+    """Send ``request`` with the per-call ``options``; the answer's body is not read."""
+    await requester.send(_options.apply(request, options))
+
+
+def body(requester: _http.Requester, value: object) -> bytes:
+    """``value`` (one of our types, or plain JSON data) as a JSON body."""
+    return _serde.dumps(requester.converter, value)
+
+
+def require_type(name: str, value: object, cls: type) -> None:
+    """Refuse ``value`` unless it is a ``cls``, naming the argument.
+
+    Raises:
+        ValidationError: ``value`` is of another type.
+    """
+    if not isinstance(value, cls):
+        raise ValidationError.single(
+            name, f"must be a {cls.__name__}, got {type(value).__name__}"
+        )
+
+
 async def create(
     requester: _http.Requester,
-    resource: str,
+    resource: Resource,
     request: object,
     request_type: type,
     cls: type[T],
+    options: Mapping[str, object],
 ) -> T:
     """POST a create body (billed: not retry-safe) after checking its type."""
-    if not isinstance(request, request_type):
-        raise ValidationError.single(
-            "request",
-            f"must be a {request_type.__name__}, got {type(request).__name__}",
-        )
-    req = _http.Request(
-        method="POST",
-        path=_http.path(resource),
-        body=_serde.dumps(requester.converter, request),
-        idempotent=False,
-    )
-    return await call(requester, req, cls)
+    require_type("request", request, request_type)
+    req = resource.all("POST", body=body(requester, request), idempotent=False)
+    return await call(requester, req, cls, options)
+
+
+def pages(
+    list_page: Callable[..., Awaitable[Page[T]]],
+    limit: int,
+    options: Mapping[str, object],
+    /,
+    **filters: Any,
+) -> AsyncGenerator[T, None]:
+    """:func:`paginate` over a service's ``list``, with the same filters each page.
+
+    ``options`` are checked now; the filters were checked by the caller.
+
+    Raises:
+        ValidationError: Bad per-call options.
+    """
+    _options.check(options)
+
+    async def fetch(number: int) -> Page[T]:
+        return await list_page(limit=limit, page=number, **filters, **options)
+
+    return paginate(fetch)
 
 
 class Step(enum.Enum):

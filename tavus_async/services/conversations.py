@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Literal
+from typing import Literal, Unpack
 
 from tavus_async import _http
 from tavus_async import _validation as v
+from tavus_async._options import RequestOptions
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
-    by_id,
+    Resource,
     call,
     create,
-    paginate,
+    pages,
+    send,
 )
 from tavus_async.types import (
     Conversation,
@@ -24,7 +26,7 @@ from tavus_async.types import (
 
 __all__ = ["ConversationsService"]
 
-_PATH = "conversations"
+_CONVERSATIONS = Resource("conversations", "conversation_id")
 _STATUSES = (ConversationStatus.ACTIVE.value, ConversationStatus.ENDED.value)
 
 StatusFilter = ConversationStatus | Literal["active", "ended"] | None
@@ -41,7 +43,9 @@ class ConversationsService:
     def __init__(self, requester: _http.Requester) -> None:
         self._requester = requester
 
-    async def create(self, request: CreateConversationRequest) -> Conversation:
+    async def create(
+        self, request: CreateConversationRequest, **options: Unpack[RequestOptions]
+    ) -> Conversation:
         """Start a conversation. Billing and a concurrency slot start at once.
 
         Retried only when Tavus surely did not act (a refused connection, 429
@@ -53,10 +57,21 @@ class ConversationsService:
             APIError: The create failed; see ``may_have_succeeded``.
         """
         return await create(
-            self._requester, _PATH, request, CreateConversationRequest, Conversation
+            self._requester,
+            _CONVERSATIONS,
+            request,
+            CreateConversationRequest,
+            Conversation,
+            options,
         )
 
-    async def get(self, conversation_id: str, *, verbose: bool = False) -> Conversation:
+    async def get(
+        self,
+        conversation_id: str,
+        *,
+        verbose: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Conversation:
         """Fetch one conversation.
 
         Args:
@@ -68,8 +83,8 @@ class ConversationsService:
             UnknownIdError: Tavus does not know the id (a ``NotFoundError``).
         """
         params = {"verbose": verbose or None}
-        req = by_id("GET", _PATH, "conversation_id", conversation_id, params=params)
-        return await call(self._requester, req, Conversation)
+        req = _CONVERSATIONS.one("GET", conversation_id, params=params)
+        return await call(self._requester, req, Conversation, options)
 
     async def list(
         self,
@@ -77,6 +92,7 @@ class ConversationsService:
         limit: int | None = None,
         page: int | None = None,
         status: StatusFilter = None,
+        **options: Unpack[RequestOptions],
     ) -> ConversationPage:
         """Fetch one page of conversations.
 
@@ -90,15 +106,16 @@ class ConversationsService:
         """
         v.require_page(page, limit)
         v.require_choice("status", status, _STATUSES)
-        req = _http.Request(
-            method="GET",
-            path=_http.path("conversations"),
-            params=_http.query(limit=limit, page=page, status=status),
-        )
-        return await call(self._requester, req, ConversationPage)
+        params = {"limit": limit, "page": page, "status": status}
+        req = _CONVERSATIONS.all(params=params)
+        return await call(self._requester, req, ConversationPage, options)
 
     def iter_all(
-        self, *, limit: int = DEFAULT_PAGE_SIZE, status: StatusFilter = None
+        self,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        status: StatusFilter = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncGenerator[Conversation, None]:
         """Every conversation (optionally of one status), page by page.
 
@@ -119,13 +136,11 @@ class ConversationsService:
         """
         v.require_page(1, limit)
         v.require_choice("status", status, _STATUSES)
+        return pages(self.list, limit, options, status=status)
 
-        async def fetch(number: int) -> ConversationPage:
-            return await self.list(limit=limit, page=number, status=status)
-
-        return paginate(fetch)
-
-    async def end(self, conversation_id: str) -> None:
+    async def end(
+        self, conversation_id: str, **options: Unpack[RequestOptions]
+    ) -> None:
         """End a conversation: the replica leaves and the concurrency slot frees.
 
         Retried like a read: ending twice is harmless and ending late is billed.
@@ -138,12 +153,16 @@ class ConversationsService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have ended the conversation.
         """
-        req = by_id(
-            "POST", _PATH, "conversation_id", conversation_id, "end", done_if_gone=True
-        )
-        await self._requester.send(req)
+        req = _CONVERSATIONS.one("POST", conversation_id, "end", done_if_gone=True)
+        await send(self._requester, req, options)
 
-    async def delete(self, conversation_id: str, *, hard: bool = False) -> None:
+    async def delete(
+        self,
+        conversation_id: str,
+        *,
+        hard: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> None:
         """Delete a conversation.
 
         Args:
@@ -161,12 +180,7 @@ class ConversationsService:
                 attempt may have deleted the conversation.
         """
         params = {"hard": hard or None}
-        req = by_id(
-            "DELETE",
-            _PATH,
-            "conversation_id",
-            conversation_id,
-            params=params,
-            done_if_gone=True,
+        req = _CONVERSATIONS.one(
+            "DELETE", conversation_id, params=params, done_if_gone=True
         )
-        await self._requester.send(req)
+        await send(self._requester, req, options)

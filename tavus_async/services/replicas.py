@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable
-from typing import Literal
+from typing import Literal, Unpack
 
-from tavus_async import _http, _serde
+from tavus_async import _http
 from tavus_async import _validation as v
+from tavus_async._options import RequestOptions
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
-    by_id,
+    Resource,
+    body,
     call,
     create,
-    paginate,
+    pages,
+    send,
 )
 from tavus_async.types import (
     CreatedReplica,
@@ -27,6 +30,8 @@ from tavus_async.types import (
 
 __all__ = ["ReplicasService", "VoicesService"]
 
+_REPLICAS = Resource("replicas", "replica_id")
+_VOICES = Resource("voices", "voice_name")
 _MAX_VOICE_LIMIT = 100
 _REPLICA_TYPES = (ReplicaType.USER.value, ReplicaType.SYSTEM.value)
 
@@ -45,7 +50,9 @@ class ReplicasService:
     def __init__(self, requester: _http.Requester) -> None:
         self._requester = requester
 
-    async def create(self, request: CreateReplicaRequest) -> CreatedReplica:
+    async def create(
+        self, request: CreateReplicaRequest, **options: Unpack[RequestOptions]
+    ) -> CreatedReplica:
         """Start training a replica. Billed: retried only when Tavus surely did not act.
 
         Args:
@@ -60,10 +67,21 @@ class ReplicasService:
                 look the replica up by name before creating it again.
         """
         return await create(
-            self._requester, "replicas", request, CreateReplicaRequest, CreatedReplica
+            self._requester,
+            _REPLICAS,
+            request,
+            CreateReplicaRequest,
+            CreatedReplica,
+            options,
         )
 
-    async def get(self, replica_id: str, *, verbose: bool = False) -> Replica:
+    async def get(
+        self,
+        replica_id: str,
+        *,
+        verbose: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> Replica:
         """Fetch one replica.
 
         Args:
@@ -76,9 +94,8 @@ class ReplicasService:
                 a :class:`~tavus_async.NotFoundError` and a
                 :class:`~tavus_async.BadRequestError`.
         """
-        params = {"verbose": verbose or None}
-        req = by_id("GET", "replicas", "replica_id", replica_id, params=params)
-        return await call(self._requester, req, Replica)
+        req = _REPLICAS.one("GET", replica_id, params={"verbose": verbose or None})
+        return await call(self._requester, req, Replica, options)
 
     async def list(
         self,
@@ -89,6 +106,7 @@ class ReplicasService:
         replica_type: ReplicaType | Literal["user", "system"] | None = None,
         replica_ids: Iterable[str] | None = None,
         model_name: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> ReplicaPage:
         """Fetch one page of replicas.
 
@@ -113,19 +131,17 @@ class ReplicasService:
             if replica_ids is not None
             else None
         )
-        req = _http.Request(
-            method="GET",
-            path=_http.path("replicas"),
-            params=_http.query(
-                limit=limit,
-                page=page,
-                verbose=verbose or None,
-                replica_type=replica_type,
-                replica_ids=ids,
-                model_name=model_name,
-            ),
+        req = _REPLICAS.all(
+            params={
+                "limit": limit,
+                "page": page,
+                "verbose": verbose or None,
+                "replica_type": replica_type,
+                "replica_ids": ids,
+                "model_name": model_name,
+            }
         )
-        return await call(self._requester, req, ReplicaPage)
+        return await call(self._requester, req, ReplicaPage, options)
 
     def iter_all(
         self,
@@ -135,6 +151,7 @@ class ReplicasService:
         replica_type: ReplicaType | Literal["user", "system"] | None = None,
         replica_ids: Iterable[str] | None = None,
         model_name: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncGenerator[Replica, None]:
         """Every replica matching the filters, fetching pages as they are needed.
 
@@ -167,20 +184,19 @@ class ReplicasService:
             if replica_ids is not None
             else None
         )
+        return pages(
+            self.list,
+            limit,
+            options,
+            verbose=verbose,
+            replica_type=replica_type,
+            replica_ids=ids,
+            model_name=model_name,
+        )
 
-        async def fetch(number: int) -> ReplicaPage:
-            return await self.list(
-                limit=limit,
-                page=number,
-                verbose=verbose,
-                replica_type=replica_type,
-                replica_ids=ids,
-                model_name=model_name,
-            )
-
-        return paginate(fetch)
-
-    async def rename(self, replica_id: str, replica_name: str) -> None:
+    async def rename(
+        self, replica_id: str, replica_name: str, **options: Unpack[RequestOptions]
+    ) -> None:
         """Rename a replica.
 
         Raises:
@@ -190,11 +206,13 @@ class ReplicasService:
                 attempt may have renamed the replica.
         """
         v.require_text("replica_name", replica_name)
-        body = _serde.dumps(self._requester.converter, {"replica_name": replica_name})
-        req = by_id("PATCH", "replicas", "replica_id", replica_id, "name", body=body)
-        await self._requester.send(req)
+        data = body(self._requester, {"replica_name": replica_name})
+        req = _REPLICAS.one("PATCH", replica_id, "name", body=data)
+        await send(self._requester, req, options)
 
-    async def delete(self, replica_id: str, *, hard: bool = False) -> None:
+    async def delete(
+        self, replica_id: str, *, hard: bool = False, **options: Unpack[RequestOptions]
+    ) -> None:
         """Delete a replica; it can no longer be used in conversations.
 
         Args:
@@ -211,16 +229,10 @@ class ReplicasService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the replica.
         """
-        params = {"hard": hard or None}
-        req = by_id(
-            "DELETE",
-            "replicas",
-            "replica_id",
-            replica_id,
-            params=params,
-            done_if_gone=True,
+        req = _REPLICAS.one(
+            "DELETE", replica_id, params={"hard": hard or None}, done_if_gone=True
         )
-        await self._requester.send(req)
+        await send(self._requester, req, options)
 
 
 class VoicesService:
@@ -240,6 +252,7 @@ class VoicesService:
         search: str | None = None,
         sort: Literal["asc", "desc"] | None = None,
         tag: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> VoicePage:
         """Fetch one page of voices.
 
@@ -255,14 +268,16 @@ class VoicesService:
         """
         v.require_page(page, limit, max_limit=_MAX_VOICE_LIMIT)
         v.require_choice("sort", sort, ("asc", "desc"))
-        req = _http.Request(
-            method="GET",
-            path=_http.path("voices"),
-            params=_http.query(
-                limit=limit, page=page, search=search, sort=sort, tag=tag
-            ),
+        req = _VOICES.all(
+            params={
+                "limit": limit,
+                "page": page,
+                "search": search,
+                "sort": sort,
+                "tag": tag,
+            }
         )
-        return await call(self._requester, req, VoicePage)
+        return await call(self._requester, req, VoicePage, options)
 
     def iter_all(
         self,
@@ -271,6 +286,7 @@ class VoicesService:
         search: str | None = None,
         sort: Literal["asc", "desc"] | None = None,
         tag: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncGenerator[Voice, None]:
         """Every voice matching ``search`` and ``tag``, by name, page by page.
 
@@ -293,10 +309,4 @@ class VoicesService:
         """
         v.require_page(1, limit, max_limit=_MAX_VOICE_LIMIT)
         v.require_choice("sort", sort, ("asc", "desc"))
-
-        async def fetch(number: int) -> VoicePage:
-            return await self.list(
-                limit=limit, page=number, search=search, sort=sort, tag=tag
-            )
-
-        return paginate(fetch)
+        return pages(self.list, limit, options, search=search, sort=sort, tag=tag)

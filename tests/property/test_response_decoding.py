@@ -120,19 +120,24 @@ def tame(value: Any) -> bool:
     return True
 
 
+_DECODED_ARG = {"call": 2, "create": 4}
+"""Where the class to decode is among the arguments of ``call`` and ``create``."""
+
+
 def services_decode() -> set[str]:
     """The names the services pass as the class to ``call`` and ``create``."""
     names = set()
     for source in Path(services.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
-            if (
+            if not (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id in ("call", "create")
-                and isinstance(node.args[-1], ast.Name)
-                and node.args[-1].id != "cls"
+                and node.func.id in _DECODED_ARG
             ):
-                names.add(node.args[-1].id)
+                continue
+            decoded = node.args[_DECODED_ARG[node.func.id]]
+            if isinstance(decoded, ast.Name) and decoded.id != "cls":
+                names.add(decoded.id)
     return names
 
 
