@@ -23,11 +23,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from tavus_async import TavusClient
+from tests.contract._prism import Exchanges, open_client
 
 
 CONTRACT_DIR = Path(__file__).resolve().parent
@@ -208,3 +211,16 @@ def pytest_runtest_makereport(
         offset = item.stash.get(_OFFSET_KEY, 0)
         report.sections.append((f"Prism log ({log_path})", _read_log(log_path, offset)))
     return report
+
+
+@pytest.fixture
+def exchanges() -> Exchanges:
+    """The recorder of this test's exchanges."""
+    return Exchanges()
+
+
+@pytest.fixture
+async def client(prism_url: str, exchanges: Exchanges) -> AsyncIterator[TavusClient]:
+    """A TavusClient talking to Prism through a recording session."""
+    async with open_client(prism_url, exchanges) as tavus:
+        yield tavus

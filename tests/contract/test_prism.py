@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import json
-from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-import attrs
 import pytest
 
 from tavus_async import (
-    APIStatusError,
     ConversationProperties,
     ConversationsService,
     ConversationStatus,
     CreateConversationRequest,
     CreateReplicaRequest,
-    DecodeError,
     RecordingStorage,
     ReplicaProperties,
     ReplicasService,
@@ -38,13 +33,13 @@ from tavus_async import (
     TrainingProgress,
     VoicesService,
     VoiceTag,
-    create_session,
 )
+from tests.contract._prism import API_KEY, Exchanges, accepted, open_client
+from tests.contract._spec import undocumented
 
 
 pytestmark = pytest.mark.contract
 
-API_KEY = "contract-test-key"
 REPLICA_ID = "r90bbd427f71"
 CONVERSATION_ID = "c123456"
 VIDEO_URL = "https://my-example-bucket.s3.us-east-1.amazonaws.com/your-train-video.mp4"
@@ -78,104 +73,6 @@ COVERED = {
         "delete": "test_delete_conversation",
     },
 }
-
-
-@attrs.frozen
-class Exchange:
-    """One HTTP exchange as aiohttp saw it."""
-
-    method: str
-    path: str
-    query: Mapping[str, str]
-    status: int
-    violations: str | None
-
-
-class Exchanges:
-    """Records every exchange of a session, with Prism's ``sl-violations``."""
-
-    def __init__(self) -> None:
-        self.seen: list[Exchange] = []
-
-    def trace_config(self) -> aiohttp.TraceConfig:
-        """A trace config that records into this object."""
-        config = aiohttp.TraceConfig()
-        config.on_request_end.append(self._on_request_end)
-        return config
-
-    async def _on_request_end(
-        self,
-        _session: aiohttp.ClientSession,
-        _context: Any,
-        params: aiohttp.TraceRequestEndParams,
-    ) -> None:
-        self.seen.append(
-            Exchange(
-                method=params.method,
-                path=params.url.path,
-                query=dict(params.url.query),
-                status=params.response.status,
-                violations=params.response.headers.get("sl-violations"),
-            )
-        )
-
-    def last(self) -> Exchange:
-        """The most recent exchange."""
-        assert self.seen, "no request was sent"
-        return self.seen[-1]
-
-
-@contextlib.contextmanager
-def accepted(exchanges: Exchanges) -> Iterator[None]:
-    """Fail with Prism's evidence if a request here is rejected or unparsable."""
-    start = len(exchanges.seen)
-    try:
-        yield
-    except APIStatusError as exc:
-        headers = {name.lower(): value for name, value in exc.headers.items()}
-        pytest.fail(
-            f"Prism rejected the request: {exc}\n"
-            f"content-type: {headers.get('content-type')}\n"
-            f"body: {json.dumps(exc.body, indent=2)}\n"
-            f"sl-violations: {headers.get('sl-violations')}",
-            pytrace=False,
-        )
-    except DecodeError as exc:
-        pytest.fail(
-            f"the client could not parse Prism's answer: {exc}\n"
-            f"body: {exc.body.decode('utf-8', 'replace')}",
-            pytrace=False,
-        )
-    flagged = [e for e in exchanges.seen[start:] if e.violations]
-    assert [] == flagged, "Prism flagged spec violations (sl-violations header)"
-
-
-@contextlib.asynccontextmanager
-async def open_client(
-    base_url: str, exchanges: Exchanges, headers: Mapping[str, str] | None = None
-) -> AsyncIterator[TavusClient]:
-    """A client on a recording session; ``headers`` go on every request."""
-    session = create_session(headers=headers, trace_configs=[exchanges.trace_config()])
-    try:
-        async with TavusClient(
-            api_key=API_KEY, base_url=base_url, max_retries=0, session=session
-        ) as client:
-            yield client
-    finally:
-        await session.close()
-
-
-@pytest.fixture
-def exchanges() -> Exchanges:
-    """The recorder of this test's exchanges."""
-    return Exchanges()
-
-
-@pytest.fixture
-async def client(prism_url: str, exchanges: Exchanges) -> AsyncIterator[TavusClient]:
-    """A TavusClient talking to Prism through a recording session."""
-    async with open_client(prism_url, exchanges) as tavus:
-        yield tavus
 
 
 def test_every_public_method_is_covered() -> None:
@@ -510,3 +407,50 @@ async def test_delete_conversation(
         await client.conversations.delete(CONVERSATION_ID, hard=hard)
     assert ({"hard": "true"} if hard else {}) == exchanges.last().query
     assert ("DELETE", 204) == (exchanges.last().method, exchanges.last().status)
+
+
+async def test_an_undocumented_parameter_fails_the_contract(
+    client: TavusClient, exchanges: Exchanges
+) -> None:
+    """A query parameter the document lacks fails ``accepted`` even if Prism answers."""
+    with (
+        pytest.raises(AssertionError, match="does not have"),
+        accepted(exchanges),
+    ):
+        await client.voices.list(extra_query={"made_up": "1"})
+    assert "made_up" in exchanges.last().query
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "expected"),
+    [
+        ("GET", "/v2/voices", {"limit": "5", "x": "1"}, None, ["query 'x'"]),
+        ("GET", "/v2/replicas/r1", {"verbose": "true"}, None, []),
+        (
+            "POST",
+            "/v2/replicas",
+            {},
+            {"train_video_url": "u", "properties": {"green": True}},
+            ["body.properties.green"],
+        ),
+        (
+            "POST",
+            "/v2/personas",
+            {},
+            {"persona_name": "a", "layers": {"llm": {"model": "m"}}},
+            [],
+        ),
+        (
+            "DELETE",
+            "/v2/replicas/r1",
+            {},
+            {"a": 1},
+            ["a body, which the operation does not take"],
+        ),
+    ],
+)
+def test_undocumented_reads_the_document(
+    method: str, path: str, query: dict[str, str], body: Any, expected: list[str]
+) -> None:
+    """Query names and body keys are checked against the operation, nested too."""
+    assert expected == undocumented(method, path, query, body)
