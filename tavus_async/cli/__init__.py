@@ -15,7 +15,14 @@ from collections.abc import Sequence
 
 import tavus_async
 from tavus_async import TavusError
-from tavus_async.cli import _api_commands, _demo, _fake_command, _train, _watch_command
+from tavus_async.cli import (
+    _api_commands,  # noqa: F401 - declares its command groups
+    _commands,
+    _demo,
+    _fake_command,
+    _train,
+    _watch_command,
+)
 from tavus_async.cli._common import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, fail
 
 
@@ -38,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _watch_command.register(commands)
     _demo.register(commands)
     _fake_command.register(commands)
-    _api_commands.register(commands)
+    _commands.register(commands)
     return parser
 
 

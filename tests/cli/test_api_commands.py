@@ -17,7 +17,7 @@ import pytest
 
 from tavus_async import CreateConversationRequest, TavusClient, ValidationError
 from tavus_async.cli import build_parser, main
-from tavus_async.cli._api_commands import comma_list
+from tavus_async.cli._commands import comma_list
 from tavus_async.cli._common import flag_message, make_client
 from tavus_async.testing import FakeTavus
 
