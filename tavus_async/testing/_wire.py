@@ -24,6 +24,7 @@ __all__ = [
     "conversation_wire",
     "created_conversation_wire",
     "flag",
+    "iso_time",
     "optional",
     "paginate",
     "replica_callback",
@@ -174,7 +175,8 @@ def paginate(
 # Wire shapes
 
 
-def _iso(epoch: float, moment: float) -> str:
+def iso_time(epoch: float, moment: float) -> str:
+    """Clock time ``moment`` as ISO-8601 with milliseconds and ``Z``."""
     wall = datetime.fromtimestamp(epoch + moment, tz=UTC)
     return wall.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -191,22 +193,21 @@ def replica_wire(
 ) -> dict[str, Any]:
     """The JSON of ``replica``: ``full`` as Get Replica, else as List Replicas.
 
-    ``epoch`` is the wall time of clock zero.
+    ``epoch`` is the wall time of clock zero. ``thumbnail_video_url``, a
+    non-nullable string in the spec, is left out until the replica is completed.
     """
     wire: dict[str, Any] = {
         "replica_id": replica.replica_id,
         "replica_name": replica.replica_name,
-        "thumbnail_video_url": (
-            f"{_MEDIA}/replicas/{replica.replica_id}/thumbnail.mp4"
-            if replica.status == "completed"
-            else None
-        ),
         "training_progress": f"{progress}/100",
         "status": replica.status,
-        "created_at": _iso(epoch, replica.created),
+        "created_at": iso_time(epoch, replica.created),
     }
+    if replica.status == "completed":
+        thumbnail = f"{_MEDIA}/replicas/{replica.replica_id}/thumbnail.mp4"
+        wire["thumbnail_video_url"] = thumbnail
     if full:
-        wire["updated_at"] = _iso(epoch, replica.updated)
+        wire["updated_at"] = iso_time(epoch, replica.updated)
         wire["error_message"] = replica.error_message
     if verbose:
         wire["replica_type"] = replica.replica_type
@@ -227,17 +228,24 @@ def voice_wire(voice_name: str, tags: Sequence[str], replica_id: str) -> dict[st
 def conversation_wire(
     c: Conversation, epoch: float, *, verbose: bool
 ) -> dict[str, Any]:
-    """The JSON of a conversation, with its events when ``verbose``."""
+    """The JSON of a conversation, with its events when ``verbose``.
+
+    ``callback_url``, ``replica_id`` and ``persona_id``, non-nullable strings in
+    the spec, are left out when the create did not give them.
+    """
+    given = {
+        "callback_url": c.request.get("callback_url"),
+        "replica_id": c.request.get("replica_id") or None,
+        "persona_id": c.request.get("persona_id") or None,
+    }
     wire: dict[str, Any] = {
         "conversation_id": c.conversation_id,
         "conversation_name": c.conversation_name,
         "conversation_url": f"https://tavus.daily.co/{c.conversation_id}",
-        "callback_url": c.request.get("callback_url"),
         "status": c.status,
-        "replica_id": c.request.get("replica_id") or None,
-        "persona_id": c.request.get("persona_id") or None,
-        "created_at": _iso(epoch, c.created),
-        "updated_at": _iso(epoch, c.updated),
+        **{key: value for key, value in given.items() if value is not None},
+        "created_at": iso_time(epoch, c.created),
+        "updated_at": iso_time(epoch, c.updated),
     }
     if verbose:
         wire["events"] = _events(c, epoch)
@@ -247,7 +255,7 @@ def conversation_wire(
 def created_conversation_wire(c: Conversation, epoch: float) -> dict[str, Any]:
     """The JSON that Create Conversation returns for ``c``."""
     full = conversation_wire(c, epoch, verbose=False)
-    wire = {key: full[key] for key in _CREATED_KEYS}
+    wire = {key: full[key] for key in _CREATED_KEYS if key in full}
     if c.meeting_token is not None:
         wire["meeting_token"] = c.meeting_token
     return wire
@@ -325,7 +333,7 @@ def _happenings(c: Conversation, epoch: float) -> list[tuple[str, str, dict[str,
     if c.request.get("test_mode"):
         return []
     joined: tuple[str, str, dict[str, Any]]
-    joined = ("system.replica_joined", _iso(epoch, c.created), {})
+    joined = ("system.replica_joined", iso_time(epoch, c.created), {})
     if c.ended is None:
         return [joined]
     start = epoch + c.created
@@ -336,7 +344,7 @@ def _happenings(c: Conversation, epoch: float) -> list[tuple[str, str, dict[str,
         {"role": "user", "content": "Just testing.", "timestamp": start + 4.0,
          "seconds_from_start": 4.0, "duration": 1.0},
     ]  # fmt: skip
-    ended = _iso(epoch, c.ended)
+    ended = iso_time(epoch, c.ended)
     return [
         joined,
         ("system.shutdown", ended, {"reason": "end_conversation_endpoint_hit"}),
