@@ -18,6 +18,10 @@ it: when many calls are in flight, the others stop hammering too. The rules:
   end, to meet the next 429 together: each leaves at the end plus a random
   share of a release window, the pause's length capped at ``max_delay``. A
   request that comes after the pause is over goes at once.
+- **Not a rate.** A 429 that is a lasting limit
+  (:func:`~tavus_async._retry.is_lasting_limit`: a Knowledge Base crawl
+  limit or recrawl cooldown) is not recorded at all: it pauses nothing,
+  whatever its ``Retry-After``, and neither adds to nor ends the streak.
 - **Too long to wait.** A ``Retry-After`` longer than ``max_retry_after`` is
   not waited for, by any call: while more than ``max_retry_after`` of it is
   left, every request fails at once, unsent, with an error of the class and
@@ -48,7 +52,7 @@ import math
 import random
 
 from tavus_async._http import refused_error
-from tavus_async._retry import RetryPolicy, is_testing
+from tavus_async._retry import RetryPolicy, is_lasting_limit, is_testing
 from tavus_async._validation import require_positive
 from tavus_async.errors import APIStatusError
 
@@ -248,7 +252,13 @@ class Gate:
         return self.pause(now, seconds, min(seconds, policy.max_delay))
 
     def failed(self, error: APIStatusError, policy: RetryPolicy, epoch: int) -> None:
-        """Record an error answer now; log the pause it begins, if any."""
+        """Record an error answer now; log the pause it begins, if any.
+
+        A lasting limit (:func:`~tavus_async._retry.is_lasting_limit`) is not
+        recorded.
+        """
+        if is_lasting_limit(error.status_code, error.message):
+            return
         now = asyncio.get_running_loop().time()
         until = self._paused_until
         seconds = self.record(now, error.status_code, error.retry_after, policy, epoch)

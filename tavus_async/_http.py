@@ -136,6 +136,8 @@ class Request:
             the call succeeded (see :func:`tavus_async._retry.verdict`).
         headers: Headers of this call only, on top of the client's.
         timeout: This call's time limits; None: the client's.
+        accepted: Statuses outside 2xx that mean success for this call
+            (304: a JSON-Patch that changed nothing).
     """
 
     method: str
@@ -146,6 +148,7 @@ class Request:
     done_if_gone: bool = False
     headers: tuple[tuple[str, str], ...] = ()
     timeout: Timeout | None = None
+    accepted: tuple[int, ...] = ()
 
 
 @frozen(kw_only=True)

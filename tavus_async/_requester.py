@@ -378,7 +378,7 @@ class Requester:
                 time.perf_counter() - started,
                 call.attempt,
             )
-        if not 200 <= response.status < 300:
+        if not 200 <= response.status < 300 and response.status not in request.accepted:
             failure = _http.error_from_response(request.method, response)
             gate.failed(failure, self.policy, epoch)
             raise failure

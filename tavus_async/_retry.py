@@ -4,6 +4,9 @@ The rules, as pure functions tested from tables:
 
 - Retry-safe calls (GET, DELETE, PATCH, ending a conversation): retry
   connection errors, timeouts, 408, 429 and 5xx (:func:`is_retryable`).
+- A 429 that is a lasting limit rather than a rate (:func:`is_lasting_limit`:
+  Tavus's Knowledge Base crawl limits) is never retried, and the rate gate
+  does not pause for it.
 - Creates (``POST`` of a replica or conversation) are billed and Tavus has no
   idempotency key: retry only when Tavus certainly did not act, that is a
   connection that never carried the request, a 429 or a 503. A read timeout,
@@ -32,6 +35,7 @@ import enum
 import logging
 import math
 import random
+import re
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
@@ -52,6 +56,7 @@ __all__ = [
     "Verdict",
     "capture_retries",
     "compute_delay",
+    "is_lasting_limit",
     "is_retryable",
     "is_testing",
     "may_have_been_processed",
@@ -66,6 +71,8 @@ _log = logging.getLogger("tavus_async")
 _SAFE_STATUSES = frozenset({408, 429})
 _UNSAFE_RETRY_STATUSES = frozenset({429, 503})
 _GONE = frozenset({400, 404, 410})
+_RATE_LIMITED = 429
+_LASTING_LIMIT = re.compile(r"crawl|cooldown", re.IGNORECASE)
 
 _testing = False
 _captures: list[list[RetryEvent]] = []
@@ -167,12 +174,36 @@ def capture_retries() -> Iterator[list[RetryEvent]]:
         _captures.remove(events)
 
 
+def is_lasting_limit(status: int, message: str) -> bool:
+    """Whether an answer is a 429 that waiting seconds does not lift.
+
+    Tavus's only documented 429s are its Knowledge Base crawl limits: 100
+    crawl documents per account ("Crawl document limit reached (100). ..."),
+    5 crawls at once, and an hour between two recrawls of one document
+    ("Recrawl cooldown: please wait 45 minutes ..."). They last minutes or
+    for good, and concern crawls only: a retry meets the same answer, and
+    pausing the client's other requests (:mod:`tavus_async._gate`) would
+    stall calls they have nothing to do with. Such an answer is raised at
+    once, a :class:`~tavus_async.RateLimitError`, and pauses nothing.
+
+    Args:
+        status: The HTTP status.
+        message: The error text read from the body.
+
+    Returns:
+        True for a 429 whose message speaks of a crawl or a cooldown.
+    """
+    return status == _RATE_LIMITED and _LASTING_LIMIT.search(message) is not None
+
+
 def is_retryable(error: APIError, *, idempotent: bool) -> bool:
     """Whether ``error`` may be retried under the rules in this module's docstring."""
     if isinstance(error, APIConnectionError):
         return idempotent or not error.request_sent
     if isinstance(error, APIStatusError):
         status = error.status_code
+        if is_lasting_limit(status, error.message):
+            return False
         if idempotent:
             return status in _SAFE_STATUSES or status >= 500
         return status in _UNSAFE_RETRY_STATUSES

@@ -152,10 +152,12 @@ def require_positive(
         )
 
 
-def require_page(page: object, limit: object, *, max_limit: int | None = None) -> None:
-    """Validate pagination arguments (1-based page, positive limit)."""
+def require_page(
+    page: object, limit: object, *, max_limit: int | None = None, first: int = 1
+) -> None:
+    """Validate pagination: a page from ``first`` (1, or 0), a positive limit."""
     problems: Problems = []
-    check_min(problems, "page", page, 1)
+    check_min(problems, "page", page, first)
     check_min(problems, "limit", limit, 1)
     if max_limit is not None and type(limit) is int and limit > max_limit:
         problems.append(("limit", f"must be at most {max_limit}, got {limit}"))

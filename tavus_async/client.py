@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING, NoReturn
 
 import attrs
 from cattrs.preconf.json import JsonConverter
@@ -14,11 +15,30 @@ from tavus_async._gate import Gate
 from tavus_async._requester import ClientState, Requester, Shared
 from tavus_async._retry import RetryPolicy
 from tavus_async.errors import ClientStateError, ValidationError
-from tavus_async.services import ConversationsService, ReplicasService, VoicesService
+from tavus_async.services import (
+    ConversationsService,
+    DocumentsService,
+    GuardrailsService,
+    ObjectivesService,
+    PersonasService,
+    PronunciationDictionariesService,
+    ReplicasService,
+    TranscriptionsService,
+    VideosService,
+    VoicesService,
+)
 from tavus_async.session import ClientSession, TraceConfig
 
 
 __all__ = ["ClientState", "TavusClient"]
+
+_NEW_NAMES = {
+    "faces": "Faces are what this client calls replicas (the API's first name, "
+    "which it still accepts): use client.replicas; a face_id is a replica_id",
+    "pals": "PALs are what this client calls personas (the API's first name, "
+    "which it still accepts): use client.personas; a pal_id is a persona_id",
+}
+"""Tavus's new names for two services, and what to use instead."""
 
 
 class TavusClient:
@@ -77,6 +97,14 @@ class TavusClient:
         replicas: :class:`ReplicasService`, ``/v2/replicas``.
         voices: :class:`VoicesService`, ``/v2/voices``.
         conversations: :class:`ConversationsService`, ``/v2/conversations``.
+        personas: :class:`PersonasService`, ``/v2/personas``.
+        videos: :class:`VideosService`, ``/v2/videos``.
+        documents: :class:`DocumentsService`, ``/v2/documents``.
+        objectives: :class:`ObjectivesService`, ``/v2/objectives``.
+        guardrails: :class:`GuardrailsService`, ``/v2/guardrails``.
+        pronunciation_dictionaries: :class:`PronunciationDictionariesService`,
+            ``/v2/pronunciation-dictionaries``.
+        transcriptions: :class:`TranscriptionsService`, ``/v2/transcriptions``.
     """
 
     def __init__(
@@ -157,6 +185,15 @@ class TavusClient:
         self.replicas: ReplicasService = ReplicasService(requester)
         self.voices: VoicesService = VoicesService(requester)
         self.conversations: ConversationsService = ConversationsService(requester)
+        self.personas: PersonasService = PersonasService(requester)
+        self.videos: VideosService = VideosService(requester)
+        self.documents: DocumentsService = DocumentsService(requester)
+        self.objectives: ObjectivesService = ObjectivesService(requester)
+        self.guardrails: GuardrailsService = GuardrailsService(requester)
+        self.pronunciation_dictionaries: PronunciationDictionariesService = (
+            PronunciationDictionariesService(requester)
+        )
+        self.transcriptions: TranscriptionsService = TranscriptionsService(requester)
 
     def with_options(
         self,
@@ -242,6 +279,15 @@ class TavusClient:
         """
         if not self._view:
             await self._core.aclose()
+
+    if not TYPE_CHECKING:  # checkers keep flagging unknown attributes
+
+        def __getattr__(self, name: str) -> NoReturn:
+            hint = _NEW_NAMES.get(name)
+            message = f"'TavusClient' object has no attribute {name!r}"
+            raise AttributeError(
+                message if hint is None else f"{message}: {hint}", name=name
+            )
 
     def __repr__(self) -> str:
         return (

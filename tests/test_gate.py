@@ -256,6 +256,23 @@ async def test_a_refusal_raises_the_error_class_that_began_it() -> None:
         assert "max_retry_after (60s)" in error.message
 
 
+async def test_a_lasting_limit_pauses_nothing() -> None:
+    """A crawl-limit 429, even with an hour's Retry-After, leaves the gate as it was."""
+    gate = Gate(None)
+    for retry_after in (None, 3600.0):
+        cause = RateLimitError(
+            "Recrawl cooldown: please wait 45 minutes before recrawling.",
+            method="POST",
+            url=URL + "/d1/recrawl",
+            status_code=429,
+            retry_after=retry_after,
+        )
+        gate.failed(cause, POLICY, gate.epoch)
+
+    assert (None, 0, 0) == (gate.paused_until, gate.epoch, gate.streak)
+    assert not gate.may_wait
+
+
 @pytest.mark.parametrize(
     "rps", [0, 0.0, -1, math.nan, math.inf, -math.inf, "5", True, [20]]
 )

@@ -146,6 +146,7 @@ NEXT_FIFTY = tuple(range(50, 100))
         pytest.param(10, (9,), (8,), 9, 100, -5, "RUNAWAY", id="bound-from-negative"),
     ],
 )
+@pytest.mark.parametrize("from_zero", [False, True])
 def test_page_step(
     number: int,
     data: tuple[int, ...],
@@ -154,8 +155,13 @@ def test_page_step(
     total_count: int,
     first_total: int,
     step: str,
+    from_zero: bool,
 ) -> None:
-    """What paginate does with each fetched page, by the server's answers."""
+    """What paginate does with each fetched page, by the server's answers.
+
+    A list counting from 0 decides alike, but for a second page repeating
+    the first: that server counted from 1, and the listing goes on.
+    """
     decided = _base.page_step(
         number=number,
         data=data,
@@ -163,9 +169,48 @@ def test_page_step(
         seen=seen,
         total_count=total_count,
         first_total=first_total,
+        from_zero=from_zero,
     )
 
-    assert _base.Step[step] is decided
+    skipped = from_zero and number == 2 and step == "REPEATED"
+    assert _base.Step["SKIPPED" if skipped else step] is decided
+
+
+@pytest.mark.parametrize(
+    ("counts_from", "expected_pages"),
+    [(0, ["0", "1", "2"]), (1, ["0", "1", "2", "3"])],
+)
+async def test_a_zero_based_list_reads_every_page_either_way(
+    counts_from: int, expected_pages: list[str]
+) -> None:
+    """Documents count pages from 0 by the spec; a server counting from 1 loses none.
+
+    The server reads ``page=0`` as its first page either way; counting from 1,
+    it answers ``page=1`` with the first page again, which is skipped.
+    """
+    items = list(range(25))
+    asked: list[str] = []
+
+    async def documents(request: web.Request) -> web.Response:
+        number = int(request.query.get("page", counts_from))
+        asked.append(request.query["page"])
+        index = max(number - counts_from, 0)
+        chunk = [_document(i) for i in items[index * 10 : index * 10 + 10]]
+        return web.json_response({"data": chunk, "total_count": len(items)})
+
+    app = web.Application()
+    app.router.add_get("/v2/documents", documents)
+    async with (
+        TestServer(app) as server,
+        TavusClient(api_key="k", base_url=str(server.make_url("/"))) as client,
+    ):
+        listed = [d.document_id async for d in client.documents.iter_all(limit=10)]
+    assert [_document(i)["document_id"] for i in items] == listed
+    assert expected_pages == asked
+
+
+def _document(index: int) -> dict[str, str]:
+    return {"document_id": f"d{index:04d}", "status": "ready"}
 
 
 # Against FakeTavus capping its pages

@@ -17,6 +17,7 @@ from tavus_async._retry import (
     Verdict,
     capture_retries,
     compute_delay,
+    is_lasting_limit,
     is_retryable,
     is_testing,
     may_have_been_processed,
@@ -27,9 +28,11 @@ from tavus_async._retry import (
 )
 
 
-def status(code: int, retry_after: float | None = None) -> APIStatusError:
+def status(
+    code: int, retry_after: float | None = None, message: str = "x"
+) -> APIStatusError:
     return APIStatusError(
-        "x",
+        message,
         method="GET",
         url="https://t/v2/x",
         status_code=code,
@@ -61,6 +64,7 @@ CASES = [
     (read_timeout, True, False, True),
     (lambda: status(408), True, False, False),
     (lambda: status(429), True, True, False),
+    (lambda: status(429, message="Recrawl cooldown: wait"), False, False, False),
     (lambda: status(500), True, False, True),
     (lambda: status(502), True, False, True),
     (lambda: status(503), True, True, False),
@@ -87,6 +91,33 @@ def test_retry_rules(make: object, safe: bool, unsafe: bool, maybe: bool) -> Non
     assert safe == is_retryable(error, idempotent=True)
     assert unsafe == is_retryable(error, idempotent=False)
     assert maybe == may_have_been_processed(error)
+
+
+CRAWL_LIMIT = (
+    "Crawl document limit reached (100). Contact support@tavus.io to "
+    "increase your limit."
+)
+COOLDOWN = "Recrawl cooldown: please wait 45 minutes before recrawling this document."
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        (429, CRAWL_LIMIT, True),
+        (429, COOLDOWN, True),
+        (429, "Concurrent crawl limit reached (5).", True),
+        (429, "RECRAWL COOLDOWN", True),
+        (429, "Too Many Requests", False),
+        (429, "Rate limit exceeded, retry in 2 seconds", False),
+        (429, "", False),
+        (400, "Document was not created with crawl configuration", False),
+        (409, "Document must be in 'ready' or 'error' state to recrawl", False),
+        (503, "cooldown", False),
+    ],
+)
+def test_lasting_limits(code: int, message: str, expected: bool) -> None:
+    """A 429 about a crawl or a cooldown is a lasting limit, not a rate."""
+    assert expected == is_lasting_limit(code, message)
 
 
 POLICY = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=60.0)
@@ -145,6 +176,7 @@ def test_bad_policies_are_refused(kwargs: dict[str, object], field: str) -> None
         (lambda: status(429, retry_after=60.5), True, False),
         (lambda: status(503, retry_after=3600.0), False, False),
         (lambda: status(429, retry_after=1.0), False, True),
+        (lambda: status(429, 1.0, COOLDOWN), True, False),
         (lambda: status(500), False, False),
         (lambda: status(400), True, False),
         (reset, True, True),

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Collection,
+    Mapping,
+    Sequence,
+)
 from typing import Any, TypeVar
 
+import attrs
 from attrs import frozen
 
-from tavus_async import _http, _options, _serde
+from tavus_async import _http, _options, _patch, _serde
 from tavus_async import _validation as v
 from tavus_async.errors import DecodeError, ValidationError
 from tavus_async.types import Page
+from tavus_async.types.patch import PatchOperation
 
 
 T = TypeVar("T")
@@ -20,6 +29,7 @@ T = TypeVar("T")
 _log = logging.getLogger("tavus_async")
 
 DEFAULT_PAGE_SIZE = 100
+NOT_MODIFIED = 304
 
 
 @frozen
@@ -136,26 +146,60 @@ async def create(
     return await call(requester, req, cls, options)
 
 
+async def json_patch(
+    requester: _http.Requester,
+    resource: Resource,
+    item_id: object,
+    operations: Sequence[PatchOperation],
+    model: type,
+    options: Mapping[str, object],
+    *,
+    read_only: Collection[str],
+) -> bool:
+    """PATCH an item with a JSON-Patch, every path checked against ``model`` first.
+
+    Returns:
+        True when Tavus changed the item (200), False when it answered 304
+        (nothing to change).
+
+    Raises:
+        ValidationError: A bad id, or a path ``model`` does not have, or one
+            in ``read_only``; every problem named, nothing sent.
+    """
+    checked = _patch.check(operations, model, read_only=read_only)
+    data = body(requester, [_patch.to_wire(op) for op in checked])
+    request = attrs.evolve(
+        resource.one("PATCH", item_id, body=data), accepted=(NOT_MODIFIED,)
+    )
+    response = await requester.send(_options.apply(request, options))
+    return response.status != NOT_MODIFIED
+
+
 def pages(
     list_page: Callable[..., Awaitable[Page[T]]],
     limit: int,
     options: Mapping[str, object],
     /,
+    *,
+    first_page: int = 1,
     **filters: Any,
 ) -> AsyncGenerator[T, None]:
     """:func:`paginate` over a service's ``list``, with the same filters each page.
 
     ``options`` are checked now; the filters were checked by the caller.
+    ``first_page`` is the number Tavus gives the first page: 1, or 0 for the
+    lists it documents as 0-based.
 
     Raises:
         ValidationError: Bad per-call options.
     """
     _options.check(options)
+    offset = first_page - 1
 
     async def fetch(number: int) -> Page[T]:
-        return await list_page(limit=limit, page=number, **filters, **options)
+        return await list_page(limit=limit, page=number + offset, **filters, **options)
 
-    return paginate(fetch)
+    return paginate(fetch, from_zero=first_page == 0)
 
 
 class Step(enum.Enum):
@@ -167,6 +211,8 @@ class Step(enum.Enum):
     """Yield its items (if any), then stop: the listing is complete."""
     REPEATED = "repeated"
     """Stop without yielding: it repeats the previous page (``page`` ignored)."""
+    SKIPPED = "skipped"
+    """Go on without yielding: page 0 was page 1 (the server counts from 1)."""
     RUNAWAY = "runaway"
     """Yield its items, then stop: the page bound is reached."""
 
@@ -190,13 +236,19 @@ def page_step(
     seen: int,
     total_count: int,
     first_total: int,
+    from_zero: bool = False,
 ) -> Step:
     """Decide what to do with page ``number``, in the order of these rules.
 
     1. An empty page ends the listing (:attr:`Step.DONE`), even when
        ``total_count`` promises more: it lies high, or items were deleted.
-    2. A page equal to the previous one (:attr:`Step.REPEATED`) means the
-       server ignores ``page``; its items came already.
+    2. A page equal to the previous one means the server ignores ``page``
+       (:attr:`Step.REPEATED`); its items came already. But for a list
+       documented as counting from 0 (``from_zero``), a second page equal to
+       the first means the server counts from 1 and read page 0 as page 1
+       (Tavus's pages disagree on which lists count from 0): it is skipped
+       (:attr:`Step.SKIPPED`) and the listing goes on, so that no page is
+       lost whichever way the server counts.
     3. Once ``seen`` plus this page reach this page's ``total_count``, the
        listing is complete (:attr:`Step.DONE`). A ``total_count`` that lies
        low is taken at its word: the page that reaches it is the last.
@@ -213,6 +265,7 @@ def page_step(
         seen: How many items the pages before this one brought.
         total_count: This page's ``total_count``.
         first_total: Page 1's ``total_count``.
+        from_zero: Whether the list is documented as counting from 0.
 
     Returns:
         The step to take.
@@ -220,7 +273,7 @@ def page_step(
     if not data:
         return Step.DONE
     if data == previous:
-        return Step.REPEATED
+        return Step.SKIPPED if from_zero and number == 2 else Step.REPEATED
     if seen + len(data) >= total_count:
         return Step.DONE
     if number >= page_bound(first_total):
@@ -229,7 +282,7 @@ def page_step(
 
 
 async def paginate(
-    fetch: Callable[[int], Awaitable[Page[T]]],
+    fetch: Callable[[int], Awaitable[Page[T]]], *, from_zero: bool = False
 ) -> AsyncGenerator[T, None]:
     """Yield every item of every page, fetching page after page from 1.
 
@@ -243,7 +296,9 @@ async def paginate(
     paging by number.
 
     Args:
-        fetch: Fetches one page by number.
+        fetch: Fetches one page by number, from 1.
+        from_zero: Whether the server is documented as counting from 0
+            (see :func:`page_step`).
     """
     number, seen, first_total = 1, 0, 0
     previous: tuple[T, ...] = ()
@@ -258,7 +313,15 @@ async def paginate(
             seen=seen,
             total_count=page.total_count,
             first_total=first_total,
+            from_zero=from_zero,
         )
+        if step is Step.SKIPPED:
+            _log.info(
+                "page 0 and page 1 are the same: the server counts pages from 1, "
+                "so the listing goes on from page 2"
+            )
+            number += 1
+            continue
         if step is Step.REPEATED:
             _log.warning(
                 "page %d repeated page %d; the server seems to ignore `page`, "

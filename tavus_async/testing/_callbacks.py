@@ -62,7 +62,7 @@ def _nothing() -> None:
 
 
 class Outbox:
-    """Callbacks waiting to be sent, and when replicas may next change.
+    """Callbacks waiting to be sent, and when stored things may next change.
 
     Attributes:
         notify: Called with no arguments whenever a callback is queued or the
@@ -74,7 +74,7 @@ class Outbox:
         """Create an empty outbox whose :attr:`notify` does nothing."""
         self.notify: Callable[[], None] = _nothing
         self._pending: list[Callback] = []
-        self._due: list[tuple[float, int, str]] = []
+        self._due: list[tuple[float, int, Callable[[float], None]]] = []
         self._tickets = itertools.count()
 
     def put(self, url: str, payload: dict[str, Any]) -> None:
@@ -87,21 +87,23 @@ class Outbox:
         pending, self._pending = self._pending, []
         return pending
 
-    def watch(self, at: float, replica_id: str) -> None:
-        """Remember that the replica may change on its own at clock time ``at``.
+    def watch(self, at: float, bring: Callable[[float], None]) -> None:
+        """Remember that something may change on its own at clock time ``at``.
 
+        ``bring(at)`` is what :meth:`due` hands back then: it brings that
+        thing (a replica in training, a video being generated) up to ``at``.
         :attr:`notify` is called when ``at`` is now the earliest moment watched.
         """
-        entry = (at, next(self._tickets), replica_id)
+        entry = (at, next(self._tickets), bring)
         heapq.heappush(self._due, entry)
         if self._due[0] is entry:
             self.notify()
 
-    def due(self, now: float) -> Iterator[tuple[float, str]]:
-        """Pop the watched ``(at, replica_id)`` with ``at <= now``, earliest first."""
+    def due(self, now: float) -> Iterator[tuple[float, Callable[[float], None]]]:
+        """Pop the watched ``(at, bring)`` with ``at <= now``, earliest first."""
         while self._due and self._due[0][0] <= now:
-            at, _, replica_id = heapq.heappop(self._due)
-            yield at, replica_id
+            at, _, bring = heapq.heappop(self._due)
+            yield at, bring
 
     def busy(self) -> bool:
         """Whether a callback is queued or a moment is watched."""
@@ -118,7 +120,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def _subject(payload: dict[str, Any]) -> str:
-    return str(payload.get("conversation_id") or payload.get("replica_id"))
+    return str(
+        payload.get("conversation_id")
+        or payload.get("video_id")
+        or payload.get("document_id")
+        or payload.get("transcription_id")
+        or payload.get("replica_id")
+    )
 
 
 class Dispatcher:

@@ -14,9 +14,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from tavus_async.testing._dictionaries import PronunciationDictionaries
+from tavus_async.testing._documents import Documents
 from tavus_async.testing._faults import ApiError
+from tavus_async.testing._guardrails import Guardrails
+from tavus_async.testing._objectives import Objectives
+from tavus_async.testing._personas import Personas
 from tavus_async.testing._state import DURATION_ERROR, State
 from tavus_async.testing._timeline import TimelineStep
+from tavus_async.testing._transcriptions import Transcriptions
+from tavus_async.testing._videos import Videos
 
 
 __all__ = ["StateControls"]
@@ -42,6 +49,43 @@ class StateControls:
         self._state = State(self.clock, random.Random(seed))
         self.training_time = training_time
         self.training_spread = training_spread
+
+    # Resource families beyond replicas, conversations and voices
+
+    @property
+    def personas(self) -> Personas:
+        """The fake's personas and their controls."""
+        return self._state.families.personas
+
+    @property
+    def videos(self) -> Videos:
+        """The fake's videos and their controls (generation time, failures)."""
+        return self._state.families.videos
+
+    @property
+    def documents(self) -> Documents:
+        """The fake's knowledge-base documents and their controls."""
+        return self._state.families.documents
+
+    @property
+    def objectives(self) -> Objectives:
+        """The fake's objectives."""
+        return self._state.families.objectives
+
+    @property
+    def guardrails(self) -> Guardrails:
+        """The fake's guardrails."""
+        return self._state.families.guardrails
+
+    @property
+    def pronunciation_dictionaries(self) -> PronunciationDictionaries:
+        """The fake's pronunciation dictionaries."""
+        return self._state.families.pronunciation_dictionaries
+
+    @property
+    def transcriptions(self) -> Transcriptions:
+        """The fake's transcriptions and their controls."""
+        return self._state.families.transcriptions
 
     # Clock
 
@@ -266,6 +310,23 @@ class StateControls:
         self._state.pal_events = enabled
 
     # Lists
+
+    @property
+    def new_names(self) -> bool:
+        """Whether answers use the Face/PAL names everywhere (default ``False``).
+
+        The fake always serves ``/v2/faces`` and ``/v2/pals`` beside
+        ``/v2/replicas`` and ``/v2/personas``, reading ``face_id``,
+        ``face_name``, ``pal_id``, ``default_face_id`` ... in requests there
+        and writing them in answers. Set this to answer with the new names on
+        the old paths too, as a live API in transition may; the client reads
+        both spellings into the same fields.
+        """
+        return self._state.new_names
+
+    @new_names.setter
+    def new_names(self, enabled: bool) -> None:
+        self._state.new_names = enabled
 
     @property
     def max_page_size(self) -> int | None:

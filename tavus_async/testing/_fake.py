@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
+from tavus_async.testing._aliases import new_names_middleware
 from tavus_async.testing._callbacks import CallbackDelivery, Dispatcher
 from tavus_async.testing._control import StateControls
 from tavus_async.testing._faults import (
@@ -314,8 +315,10 @@ class FakeTavus(StateControls):
         ) -> web.StreamResponse:
             return await self._dispatch(request, handler)
 
-        app = web.Application(middlewares=[middleware])
-        add_routes(app.router, self._state)
+        state = self._state
+        translating = new_names_middleware(lambda: state.new_names)
+        app = web.Application(middlewares=[translating, middleware])
+        add_routes(app.router, state)
         return app
 
     async def _dispatch(

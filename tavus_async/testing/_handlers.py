@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from aiohttp import web
 
-from tavus_async.testing._faults import bad_request
+from tavus_async.testing._aliases import add_alias_routes
+from tavus_async.testing._collection import json_body
 from tavus_async.testing._state import State
 
 
 __all__ = ["add_routes"]
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.read())
-    except ValueError:
-        raise bad_request("The request body must be valid JSON.") from None
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
-    return body
 
 
 def add_routes(router: web.UrlDispatcher, state: State) -> None:
@@ -40,6 +28,10 @@ def add_routes(router: web.UrlDispatcher, state: State) -> None:
     router.add_get(conversation, handlers.get_conversation, allow_head=False)
     router.add_delete(conversation, handlers.delete_conversation)
     router.add_post(conversation + "/end", handlers.end_conversation)
+    for family in state.families:
+        for method, path, handler in family.routes():
+            router.add_route(method, path, handler)
+    add_alias_routes(router)
 
 
 class _Handlers:
@@ -47,7 +39,7 @@ class _Handlers:
         self._state = state
 
     async def create_replica(self, request: web.Request) -> web.StreamResponse:
-        body = await _json_object(request)
+        body = await json_body(request)
         return web.json_response(self._state.create_replica(body))
 
     async def get_replica(self, request: web.Request) -> web.StreamResponse:
@@ -60,7 +52,7 @@ class _Handlers:
     async def rename_replica(self, request: web.Request) -> web.StreamResponse:
         replica_id = request.match_info["replica_id"]
         self._state.check_replica(replica_id)
-        self._state.rename_replica(replica_id, await _json_object(request))
+        self._state.rename_replica(replica_id, await json_body(request))
         return web.Response(text="OK")
 
     async def delete_replica(self, request: web.Request) -> web.StreamResponse:
@@ -71,7 +63,7 @@ class _Handlers:
         return web.json_response(self._state.list_voices(request.query))
 
     async def create_conversation(self, request: web.Request) -> web.StreamResponse:
-        body = await _json_object(request)
+        body = await json_body(request)
         return web.json_response(self._state.create_conversation(body))
 
     async def get_conversation(self, request: web.Request) -> web.StreamResponse:

@@ -18,6 +18,7 @@ from copy import deepcopy
 from typing import Any
 
 from tavus_async.testing._callbacks import Outbox
+from tavus_async.testing._families import Families
 from tavus_async.testing._faults import bad_request
 from tavus_async.testing._timeline import Timeline, TimelineStep
 from tavus_async.testing._wire import (
@@ -32,6 +33,7 @@ from tavus_async.testing._wire import (
     conversation_wire,
     created_conversation_wire,
     flag,
+    iso_time,
     optional,
     paginate,
     replica_callback,
@@ -63,6 +65,7 @@ class State:
         max_page_size: The most items one List answer holds; ``None``: no cap.
         pal_events: Whether conversations created from now on also announce
             ``system.pal_joined``.
+        new_names: Whether answers on the old paths use the Face/PAL names.
         outbox: The webhooks to send, and when watched replicas may change.
     """
 
@@ -87,9 +90,36 @@ class State:
         self.ignore_list_filter = False
         self.max_page_size: int | None = None
         self.pal_events = False
+        self.new_names = False
         self.outbox = Outbox()
         for name, tags in STOCK_VOICES:
             self.add_voice(name, tags)
+        self.families = Families(self)
+
+    # What every family shares (the Account of testing._collection)
+
+    @property
+    def rng(self) -> random.Random:
+        """The seeded draws of the fake (ids, failures)."""
+        return self._rng
+
+    def now(self) -> float:
+        """The fake's clock, in seconds."""
+        return self._clock()
+
+    def new_id(self, prefix: str, digits: int) -> str:
+        """A fresh id: ``prefix`` and ``digits`` hex digits, never issued before."""
+        return self._new_id(prefix, digits)
+
+    def iso(self, moment: float) -> str:
+        """Clock time ``moment`` as Tavus writes a timestamp."""
+        return iso_time(self._epoch, moment)
+
+    def replica_status(self, replica_id: str) -> str | None:
+        """A stored replica's status now (``"completed"``...), None if unknown."""
+        if replica_id not in self._replicas:
+            return None
+        return self._replica(replica_id).status
 
     def _new_id(self, prefix: str, digits: int) -> str:
         while True:
@@ -146,7 +176,7 @@ class State:
         if self.failure_rate and self._rng.random() < self.failure_rate:
             self._doomed.add(replica.replica_id)
         if body.get("callback_url"):
-            self.outbox.watch(replica.created + span, replica.replica_id)
+            self.outbox.watch(replica.created + span, self._watched(replica.replica_id))
         return {"replica_id": replica.replica_id, "status": "started"}
 
     def _replica(self, replica_id: str) -> Replica:
@@ -158,11 +188,17 @@ class State:
         return replica
 
     def catch_up(self) -> None:
-        """Apply what is due by now to watched replicas, in order, as reads would."""
-        for at, replica_id in self.outbox.due(self._clock()):
+        """Apply what is due by now to watched things, in order, as reads would."""
+        for at, bring in self.outbox.due(self._clock()):
+            bring(at)
+
+    def _watched(self, replica_id: str) -> Callable[[float], None]:
+        def bring(at: float) -> None:
             replica = self._replicas.get(replica_id)
             if replica is not None:
                 self._bring(replica, at)
+
+        return bring
 
     def _bring(self, replica: Replica, now: float) -> None:
         before, replica_id = replica.status, replica.replica_id
@@ -306,7 +342,7 @@ class State:
         self._timelines[replica_id] = timeline
         if replica.request.get("callback_url"):
             for step in steps:
-                self.outbox.watch(now + step.after, replica_id)
+                self.outbox.watch(now + step.after, self._watched(replica_id))
 
     def set_listed(self, replica_ids: Sequence[str], listed: bool) -> None:
         """Show (``listed``) or hide replicas in lists; ``KeyError`` if any unknown."""
@@ -350,6 +386,7 @@ class State:
 
     def create_conversation(self, body: dict[str, Any]) -> dict[str, Any]:
         """Validate a Create Conversation body, store it, return the 200 body."""
+        body = _legacy_names(body, {"face_id": "replica_id", "pal_id": "persona_id"})
         replica_id = optional(body, "replica_id", str)
         persona_id = optional(body, "persona_id", str)
         if not replica_id and not persona_id:
@@ -414,3 +451,13 @@ class State:
         flag(query, "hard")
         self._conversation(conversation_id)
         del self._conversations[conversation_id]
+
+
+def _legacy_names(body: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """``body`` with each new-name key (``face_id``) under its old name, if absent."""
+    fixed = dict(body)
+    for new, old in names.items():
+        if new in fixed:
+            value = fixed.pop(new)
+            fixed.setdefault(old, value)
+    return fixed

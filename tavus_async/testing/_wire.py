@@ -134,13 +134,17 @@ def check_conversation_options(body: Mapping[str, Any]) -> tuple[bool, bool]:
     return bool(test_mode), require_auth
 
 
-def _int(query: Query, name: str, default: int, top: int | None = None) -> int:
+def _int(
+    query: Query, name: str, default: int, top: int | None = None, low: int = 1
+) -> int:
     try:
         value = int(query.get(name, default))
     except ValueError:
         raise bad_request(f"{name} must be an integer") from None
-    if value < 1 or (top is not None and value > top):
-        raise bad_request(f"{name} must be " + (f"1 to {top}" if top else "at least 1"))
+    if value < low or (top is not None and value > top):
+        raise bad_request(
+            f"{name} must be " + (f"{low} to {top}" if top else f"at least {low}")
+        )
     return value
 
 
@@ -158,18 +162,26 @@ def flag(query: Query, name: str) -> bool:
 
 
 def paginate(
-    items: list[_T], query: Query, top: int | None = None, cap: int | None = None
+    items: list[_T],
+    query: Query,
+    top: int | None = None,
+    cap: int | None = None,
+    first: int = 1,
 ) -> tuple[list[_T], int, int]:
     """The page of ``items`` that ``limit`` and ``page`` ask for, and those two.
 
     ``top`` is the largest ``limit`` accepted (400 above it); ``cap``, when
     given, the largest one served: a larger ``limit`` is taken as ``cap``,
-    for the page's items and offset and in the ``limit`` returned.
+    for the page's items and offset and in the ``limit`` returned. ``first``
+    is the number of the first page (and the default): 1, or 0 for the lists
+    Tavus documents as 0-based (documents, videos, pronunciation dictionaries).
     """
-    limit, page = _int(query, "limit", 10, top), _int(query, "page", 1)
+    limit = _int(query, "limit", 10, top)
+    page = _int(query, "page", first, low=first)
     if cap is not None:
         limit = min(limit, cap)
-    return items[(page - 1) * limit : page * limit], limit, page
+    start = (page - first) * limit
+    return items[start : start + limit], limit, page
 
 
 # Wire shapes

@@ -64,6 +64,13 @@ _BAD_QUERY = (
     "its schema with 400: {examples}."
 )
 
+_NO_BODY_ON_304 = (
+    '{responses} documents a JSON body ({{"message": "No changes were made '
+    '..."}}), but a 304 Not Modified has no body (RFC 9110 section 15.4.5; '
+    "aiohttp, like any HTTP server, refuses to send one), so the fake answers "
+    "304 without a body or Content-Type."
+)
+
 SPEC_ERRORS: tuple[SpecError, ...] = (
     SpecError(
         operation_id="listReplicas",
@@ -88,6 +95,52 @@ SPEC_ERRORS: tuple[SpecError, ...] = (
                 "a limit or page below 1 (the document gives them no minimum) or "
                 "not an integer, a status other than the 'Possible values: "
                 "active, ended' of its description (its schema is a bare string)"
+            ),
+        ),
+    ),
+    SpecError(
+        operation_id="listPersonas",
+        status=400,
+        where="status_code_conformance",
+        reason=_BAD_QUERY.format(
+            responses="paths./v2/personas.get.responses",
+            examples=(
+                "a limit or page below 1 (the document gives them no minimum) or "
+                "not an integer, a persona_type outside [user, system]"
+            ),
+        ),
+    ),
+    SpecError(
+        operation_id="patchPersona",
+        status=401,
+        where="status_code_conformance",
+        reason=(
+            "paths./v2/personas/{persona_id}.patch.responses lists 200, 304, 400 "
+            "and 422 but not the 401 every other operation documents; the fake, "
+            'like Tavus, answers a missing or wrong x-api-key 401 {"message": '
+            '"Invalid access token"}.'
+        ),
+    ),
+    *(
+        SpecError(
+            operation_id="patchPersona",
+            status=304,
+            where=check,
+            reason=_NO_BODY_ON_304.format(
+                responses="paths./v2/personas/{persona_id}.patch.responses.304"
+            ),
+        )
+        for check in ("content_type_conformance", "response_schema_conformance")
+    ),
+    SpecError(
+        operation_id="listVideos",
+        status=400,
+        where="status_code_conformance",
+        reason=_BAD_QUERY.format(
+            responses="paths./v2/videos.get.responses",
+            examples=(
+                "a limit below 1 or a page below 0 (the document gives them no "
+                "minimum, and calls page 0-indexed) or not an integer"
             ),
         ),
     ),

@@ -71,16 +71,32 @@ pytestmark = pytest.mark.contract
 IMPLEMENTED = frozenset(
     {
         "createConversation",
+        "createDocument",
+        "createPersona",
         "createReplica",
         "deleteConversation",
+        "deleteDocument",
+        "deletePersona",
         "deleteReplica",
+        "deleteVideo",
         "endConversation",
+        "generateVideo",
         "getConversation",
+        "getDocument",
+        "getPersona",
         "getReplica",
+        "getVideo",
         "getVoices",
         "listConversations",
+        "listDocuments",
+        "listPersonas",
         "listReplicas",
+        "listVideos",
+        "patchDocument",
+        "patchPersona",
+        "recrawlDocument",
         "renameReplica",
+        "renameVideo",
     }
 )
 """The operationIds FakeTavus serves, all checked here: add one when the fake has it."""
@@ -239,7 +255,37 @@ def seed(threaded: ThreadedFake) -> dict[str, tuple[str, ...]]:
     conversations = tuple(
         post(threaded, "/v2/conversations", body)["conversation_id"] for body in bodies
     )
-    return {"replica_id": replicas, "conversation_id": conversations}
+    personas = tuple(
+        post(threaded, "/v2/personas", body)["persona_id"]
+        for body in (
+            {"persona_name": "Full", "system_prompt": "Be brief."},
+            {"persona_name": "Echo", "pipeline_mode": "echo"},
+            {"system_prompt": "Help.", "default_replica_id": replicas[0]},
+        )
+    )
+    videos = tuple(
+        post(threaded, "/v2/videos", body)["video_id"]
+        for body in (
+            {"replica_id": replicas[0], "script": "Hello."},
+            {"replica_id": replicas[0], "audio_url": "https://cdn.example.com/a.mp3"},
+            {"replica_id": replicas[0], "script": "Hi.", "video_name": "Named"},
+        )
+    )
+    documents = tuple(
+        post(threaded, "/v2/documents", body)["document_id"]
+        for body in (
+            {"document_url": "https://docs.example.com/guide.pdf"},
+            {"document_url": "https://example.com", "crawl": {"depth": 1}},
+            {"document_url": "https://docs.example.com/a.txt", "tags": ["a"]},
+        )
+    )
+    return {
+        "replica_id": replicas,
+        "conversation_id": conversations,
+        "persona_id": personas,
+        "video_id": videos,
+        "document_id": documents,
+    }
 
 
 def cases(operation: APIOperation[Any, Any, Any, Any]) -> st.SearchStrategy[Case[Any]]:

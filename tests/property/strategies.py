@@ -209,7 +209,7 @@ def shaped(cls: Any) -> Strategy[dict[str, Any]]:
             kind = st.one_of(st.sampled_from(origin.EVENT_TYPES), kind)
         target = required if field.default is attrs.NOTHING else optional
         target[field.name] = kind
-    for alias, name in _serde._ALIASES.get(origin, {}).items():
+    for alias, name in _serde._objects.ALIASES.get(origin, {}).items():
         optional[alias] = {**optional, **required}[name]
     objects = st.one_of(
         st.fixed_dictionaries(required, optional=optional),

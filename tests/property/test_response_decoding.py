@@ -35,6 +35,7 @@ from tavus_async.types import (
     VoicePage,
 )
 from tavus_async.types import webhooks as hooks
+from tavus_async.types.documents import Document, DocumentPage
 from tavus_async.webhooks import parse_callback
 from tests.property.strategies import deeply_nested, shaped, wild_values
 
@@ -46,6 +47,8 @@ RESPONSES: dict[str, Any] = {
     "VoicePage": VoicePage,
     "Conversation": Conversation,
     "ConversationPage": ConversationPage,
+    "Document": Document,
+    "DocumentPage": DocumentPage,
 }
 """Every class the services decode a 2xx body into, by the name they use."""
 CLASSES = list(RESPONSES.values())

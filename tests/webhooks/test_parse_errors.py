@@ -174,6 +174,10 @@ def test_an_unreadable_timestamp_becomes_none(timestamp: str | float) -> None:
         (b"{}", "replica_id"),
         (b"{}", "conversation_id"),
         (DEEP, "nests too deeply"),
+        (
+            b'{"video_id": "v1", "replica_id": "r1", "status": "ready"}',
+            "video generation callback",
+        ),
     ],
 )
 def test_whole_body_errors_say_what_is_wrong(body: Any, words: str) -> None:

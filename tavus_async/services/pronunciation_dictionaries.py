@@ -1,0 +1,15 @@
+"""The pronunciation dictionaries service (placeholder, being written)."""
+
+from __future__ import annotations
+
+from tavus_async import _http
+
+
+__all__ = ["PronunciationDictionariesService"]
+
+
+class PronunciationDictionariesService:
+    """The pronunciation dictionaries service (placeholder)."""
+
+    def __init__(self, requester: _http.Requester) -> None:
+        self._requester = requester

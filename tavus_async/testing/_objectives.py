@@ -1,0 +1,15 @@
+"""The fake's objectives (placeholder, being written)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tavus_async.testing._collection import Family, Route
+
+
+class Objectives(Family):
+    """The objectives of the fake (placeholder)."""
+
+    def routes(self) -> Iterable[Route]:
+        """Every route of the family."""
+        return ()

@@ -1,0 +1,6 @@
+"""The transcriptions types (placeholder, being written)."""
+
+from __future__ import annotations
+
+
+__all__: list[str] = []
