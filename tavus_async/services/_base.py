@@ -115,6 +115,42 @@ async def send(
     await requester.send(_options.apply(request, options))
 
 
+async def rename(
+    requester: _http.Requester,
+    resource: Resource,
+    item_id: object,
+    field: str,
+    name: object,
+    options: Mapping[str, object],
+) -> None:
+    """PATCH ``v2/<path>/{id}/name`` with ``{field: name}``, both checked first.
+
+    Raises:
+        ValidationError: An empty id or name.
+    """
+    v.require_text(field, name)
+    data = body(requester, {field: name})
+    await send(requester, resource.one("PATCH", item_id, "name", body=data), options)
+
+
+async def delete(
+    requester: _http.Requester,
+    resource: Resource,
+    item_id: object,
+    options: Mapping[str, object],
+    *,
+    hard: bool = False,
+) -> None:
+    """DELETE an item (``?hard=true`` when asked); gone on a retry counts as done.
+
+    Raises:
+        ValidationError: An empty or malformed id.
+    """
+    params = {"hard": True} if hard else None
+    request = resource.one("DELETE", item_id, params=params, done_if_gone=True)
+    await send(requester, request, options)
+
+
 def body(requester: _http.Requester, value: object) -> bytes:
     """``value`` (one of our types, or plain JSON data) as a JSON body."""
     return _serde.dumps(requester.converter, value)

@@ -3,8 +3,8 @@
 Both families keep their items as a set: one create for the whole set, one
 id for it, JSON-Patch against the set's document (``{"data": [...]}``).
 :class:`SetService` does it all; each family's service only says which
-:class:`SetKind` it serves. See :mod:`tavus_async.types._sets` for the two
-shapes Tavus answers reads in.
+:class:`SetKind` it serves. :mod:`tavus_async.types._sets` tells the two
+shapes Tavus answers in, and how both are read.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class SetService(Generic[S, Q, C]):
     :class:`~tavus_async.ValidationError` for bad ones; API failures raise
     :class:`~tavus_async.APIError` subclasses. Tavus answers an id it does not
     know with 404 (a :class:`~tavus_async.NotFoundError`), or one it cannot
-    read with 400 ``Invalid objectives_id`` (an
+    read with 400 ``Invalid objectives_id`` (or ``guardrails_id``: an
     :class:`~tavus_async.UnknownIdError`, a ``NotFoundError`` as well).
     """
 
@@ -242,7 +242,8 @@ class SetService(Generic[S, Q, C]):
             old = await client.objectives.get(objectives_id)
             first = attrs.evolve(old.data[0], objective_prompt="Ask kindly")
             new = attrs.evolve(old, data=(first, *old.data[1:]))
-            await client.objectives.patch(objectives_id, client.objectives.diff(old, new))
+            operations = client.objectives.diff(old, new)
+            await client.objectives.patch(objectives_id, operations)
 
         Args:
             old: The set as read (an ``ObjectiveSet`` or a ``GuardrailSet``).
@@ -255,11 +256,17 @@ class SetService(Generic[S, Q, C]):
             ValidationError: ``old`` is not a set, or ``new`` is not of its
                 class.
         """
-        require_type("old", old, ItemSet)
+        if not isinstance(old, ItemSet):
+            raise ValidationError.single(
+                "old", f"must be a set from get() or list(), got {type(old).__name__}"
+            )
         require_type("new", new, type(old))
         converter = _serde.default_converter()
         return _patch.diff(
-            *(_writable(converter.unstructure(one), old.READ_ONLY) for one in (old, new))
+            *(
+                _writable(converter.unstructure(one), old.READ_ONLY)
+                for one in (old, new)
+            )
         )
 
     async def delete(self, set_id: str, /, **options: Unpack[RequestOptions]) -> None:

@@ -13,6 +13,7 @@ from tavus_async.services._base import (
     Resource,
     call,
     create,
+    delete,
     pages,
     send,
 )
@@ -179,8 +180,6 @@ class ConversationsService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the conversation.
         """
-        params = {"hard": hard or None}
-        req = _CONVERSATIONS.one(
-            "DELETE", conversation_id, params=params, done_if_gone=True
+        await delete(
+            self._requester, _CONVERSATIONS, conversation_id, options, hard=hard
         )
-        await send(self._requester, req, options)

@@ -16,8 +16,8 @@ from tavus_async.services._base import (
     body,
     call,
     create,
+    delete,
     pages,
-    send,
 )
 from tavus_async.types.documents import (
     CrawlConfig,
@@ -253,8 +253,7 @@ class DocumentsService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the document.
         """
-        req = _DOCUMENTS.one("DELETE", document_id, done_if_gone=True)
-        await send(self._requester, req, options)
+        await delete(self._requester, _DOCUMENTS, document_id, options)
 
     async def recrawl(
         self,

@@ -16,10 +16,10 @@ from tavus_async.services._base import (
     Resource,
     call,
     create,
+    delete,
     json_patch,
     pages,
     require_type,
-    send,
 )
 from tavus_async.types.patch import PatchOperation
 from tavus_async.types.personas import (
@@ -240,8 +240,7 @@ class PersonasService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the persona.
         """
-        req = _PERSONAS.one("DELETE", persona_id, done_if_gone=True)
-        await send(self._requester, req, options)
+        await delete(self._requester, _PERSONAS, persona_id, options)
 
 
 def _check_list(page: object, limit: object, persona_type: object) -> None:

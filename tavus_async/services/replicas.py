@@ -11,11 +11,11 @@ from tavus_async._options import RequestOptions
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
     Resource,
-    body,
     call,
     create,
+    delete,
     pages,
-    send,
+    rename,
 )
 from tavus_async.types import (
     CreatedReplica,
@@ -205,10 +205,14 @@ class ReplicasService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have renamed the replica.
         """
-        v.require_text("replica_name", replica_name)
-        data = body(self._requester, {"replica_name": replica_name})
-        req = _REPLICAS.one("PATCH", replica_id, "name", body=data)
-        await send(self._requester, req, options)
+        await rename(
+            self._requester,
+            _REPLICAS,
+            replica_id,
+            "replica_name",
+            replica_name,
+            options,
+        )
 
     async def delete(
         self, replica_id: str, *, hard: bool = False, **options: Unpack[RequestOptions]
@@ -229,10 +233,7 @@ class ReplicasService:
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the replica.
         """
-        req = _REPLICAS.one(
-            "DELETE", replica_id, params={"hard": hard or None}, done_if_gone=True
-        )
-        await send(self._requester, req, options)
+        await delete(self._requester, _REPLICAS, replica_id, options, hard=hard)
 
 
 class VoicesService:

@@ -11,11 +11,11 @@ from tavus_async._options import RequestOptions
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
     Resource,
-    body,
     call,
     create,
+    delete,
     pages,
-    send,
+    rename,
 )
 from tavus_async.types.videos import (
     CreatedVideo,
@@ -167,10 +167,9 @@ class VideosService:
             APIError: Another failure; ``may_have_succeeded`` is set when the
                 name may have changed all the same.
         """
-        v.require_text("video_name", video_name)
-        data = body(self._requester, {"video_name": video_name})
-        req = _VIDEOS.one("PATCH", video_id, "name", body=data)
-        await send(self._requester, req, options)
+        await rename(
+            self._requester, _VIDEOS, video_id, "video_name", video_name, options
+        )
 
     async def delete(
         self, video_id: str, *, hard: bool = False, **options: Unpack[RequestOptions]
@@ -193,7 +192,4 @@ class VideosService:
             APIError: Another failure; ``may_have_succeeded`` is set when the
                 video may be deleted all the same.
         """
-        req = _VIDEOS.one(
-            "DELETE", video_id, params={"hard": hard or None}, done_if_gone=True
-        )
-        await send(self._requester, req, options)
+        await delete(self._requester, _VIDEOS, video_id, options, hard=hard)

@@ -5,6 +5,7 @@ rule. New fields and statuses from Tavus never break parsing.
 """
 
 from tavus_async.types._common import OpenStrEnum, Page, TrainingProgress
+from tavus_async.types._sets import Modality, SetStatus
 from tavus_async.types.conversations import (
     Conversation,
     ConversationEvent,
@@ -20,6 +21,21 @@ from tavus_async.types.documents import (
     Document,
     DocumentPage,
     DocumentStatus,
+)
+from tavus_async.types.guardrails import (
+    CreatedGuardrails,
+    CreateGuardrailsRequest,
+    Guardrail,
+    GuardrailSet,
+    GuardrailSetPage,
+)
+from tavus_async.types.objectives import (
+    ConfirmationMode,
+    CreatedObjectives,
+    CreateObjectivesRequest,
+    Objective,
+    ObjectiveSet,
+    ObjectiveSetPage,
 )
 from tavus_async.types.patch import (
     Add,
@@ -83,6 +99,7 @@ from tavus_async.types.watch import (
 
 __all__ = [
     "Add",
+    "ConfirmationMode",
     "Conversation",
     "ConversationEvent",
     "ConversationPage",
@@ -93,8 +110,12 @@ __all__ = [
     "CrawlConfig",
     "CreateConversationRequest",
     "CreateDocumentRequest",
+    "CreateGuardrailsRequest",
+    "CreateObjectivesRequest",
     "CreatePersonaRequest",
     "CreateReplicaRequest",
+    "CreatedGuardrails",
+    "CreatedObjectives",
     "CreatedPersona",
     "CreatedReplica",
     "CreatedVideo",
@@ -103,9 +124,16 @@ __all__ = [
     "DocumentStatus",
     "FlowLevel",
     "GenerateVideoRequest",
+    "Guardrail",
+    "GuardrailSet",
+    "GuardrailSetPage",
     "IdleEngagement",
     "LLMLayer",
+    "Modality",
     "Move",
+    "Objective",
+    "ObjectiveSet",
+    "ObjectiveSetPage",
     "OpenStrEnum",
     "OutcomeKind",
     "Page",
@@ -129,6 +157,7 @@ __all__ = [
     "ReplicaUpdate",
     "STTEngine",
     "STTLayer",
+    "SetStatus",
     "TTSEngine",
     "TTSLayer",
     "Test",

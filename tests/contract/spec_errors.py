@@ -145,6 +145,30 @@ SPEC_ERRORS: tuple[SpecError, ...] = (
         ),
     ),
     SpecError(
+        operation_id="getObjectives",
+        status=400,
+        where="status_code_conformance",
+        reason=_BAD_QUERY.format(
+            responses="paths./v2/objectives.get.responses",
+            examples=(
+                "a limit or page below 1 (the document gives them no minimum) or "
+                "not an integer"
+            ),
+        ),
+    ),
+    SpecError(
+        operation_id="getGuardrails",
+        status=400,
+        where="status_code_conformance",
+        reason=_BAD_QUERY.format(
+            responses="paths./v2/guardrails.get.responses",
+            examples=(
+                "a limit or page below 1 (the document gives them no minimum) or "
+                "not an integer"
+            ),
+        ),
+    ),
+    SpecError(
         operation_id="getVoices",
         status=400,
         where="status_code_conformance",

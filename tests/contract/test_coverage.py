@@ -75,9 +75,8 @@ _GONE = (
     "supported by Tavus'; a video from a replica and an audio_url "
     "(client.videos.generate) does what lipsync did"
 )
-NOT_COVERED = {
-    operation_id: _GONE
-    for operation_id in (
+NOT_COVERED = dict.fromkeys(
+    (
         "createLipsync",
         "listLipsyncs",
         "getLipsync",
@@ -86,8 +85,9 @@ NOT_COVERED = {
         "listReplacements",
         "getReplacement",
         "deleteReplacement",
-    )
-}
+    ),
+    _GONE,
+)
 """operationId to the reason it has no method."""
 
 _TABLE = re.compile(

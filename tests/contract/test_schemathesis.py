@@ -72,10 +72,14 @@ IMPLEMENTED = frozenset(
     {
         "createConversation",
         "createDocument",
+        "createGuardrails",
+        "createObjectives",
         "createPersona",
         "createReplica",
         "deleteConversation",
         "deleteDocument",
+        "deleteGuardrails",
+        "deleteObjective",
         "deletePersona",
         "deleteReplica",
         "deleteVideo",
@@ -83,6 +87,10 @@ IMPLEMENTED = frozenset(
         "generateVideo",
         "getConversation",
         "getDocument",
+        "getGuardrail",
+        "getGuardrails",
+        "getObjective",
+        "getObjectives",
         "getPersona",
         "getReplica",
         "getVideo",
@@ -93,6 +101,8 @@ IMPLEMENTED = frozenset(
         "listReplicas",
         "listVideos",
         "patchDocument",
+        "patchGuardrails",
+        "patchObjective",
         "patchPersona",
         "recrawlDocument",
         "renameReplica",
@@ -279,7 +289,51 @@ def seed(threaded: ThreadedFake) -> dict[str, tuple[str, ...]]:
             {"document_url": "https://docs.example.com/a.txt", "tags": ["a"]},
         )
     )
+    objectives = tuple(
+        post(threaded, "/v2/objectives", body)["objectives_id"]
+        for body in (
+            {"data": [{"objective_name": "a", "objective_prompt": "Ask."}]},
+            {
+                "data": [
+                    {
+                        "objective_name": "a",
+                        "objective_prompt": "Ask.",
+                        "callback_url": LOOPBACK_HOOK,
+                    }
+                ]
+            },
+            {
+                "data": [
+                    {
+                        "objective_name": "a",
+                        "objective_prompt": "Ask.",
+                        "next_required_objective": "b",
+                    },
+                    {"objective_name": "b", "objective_prompt": "Then."},
+                ]
+            },
+        )
+    )
+    guardrails = tuple(
+        post(threaded, "/v2/guardrails", body)["guardrails_id"]
+        for body in (
+            {"data": [{"guardrail_name": "a", "guardrail_prompt": "Never."}]},
+            {"name": "G", "data": [{"guardrail_name": "a", "guardrail_prompt": "No."}]},
+            {
+                "name": "V",
+                "data": [
+                    {
+                        "guardrail_name": "v",
+                        "guardrail_prompt": "No.",
+                        "modality": "visual",
+                    }
+                ],
+            },
+        )
+    )
     return {
+        "objectives_id": objectives,
+        "guardrails_id": guardrails,
         "replica_id": replicas,
         "conversation_id": conversations,
         "persona_id": personas,
