@@ -51,6 +51,7 @@ __all__ = [
     "Transport",
     "build_headers",
     "decode",
+    "decode_data",
     "error_from_response",
     "normalize_base_url",
     "parse_retry_after",
@@ -462,10 +463,32 @@ def decode(
     try:
         return _serde.loads(converter, response.body, cls)
     except ValueError as exc:
-        raise DecodeError(
-            f"unreadable {response.status} answer: {exc}",
-            method=method,
-            url=response.url,
-            status_code=response.status,
-            body=response.body,
-        ) from exc
+        raise _unreadable(method, response, exc) from exc
+
+
+def decode_data(
+    converter: JsonConverter, method: str, response: Response, data: Any, cls: type[T]
+) -> T:
+    """Read ``data``, parsed from ``response`` and reshaped, into ``cls``.
+
+    For answers whose shape a service fixes first (an envelope, one item for
+    a set).
+
+    Raises:
+        DecodeError: ``data`` does not fit ``cls``; the error holds the body
+            as received.
+    """
+    try:
+        return _serde.structure(converter, data, cls)
+    except ValueError as exc:
+        raise _unreadable(method, response, exc) from exc
+
+
+def _unreadable(method: str, response: Response, exc: ValueError) -> DecodeError:
+    return DecodeError(
+        f"unreadable {response.status} answer: {exc}",
+        method=method,
+        url=response.url,
+        status_code=response.status,
+        body=response.body,
+    )

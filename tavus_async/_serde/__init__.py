@@ -80,7 +80,14 @@ from tavus_async.types.patch import (
 from tavus_async.types.webhooks import CallbackEvent, ShutdownReason
 
 
-__all__ = ["default_converter", "dumps", "loads", "make_converter", "parse_json"]
+__all__ = [
+    "default_converter",
+    "dumps",
+    "loads",
+    "make_converter",
+    "parse_json",
+    "structure",
+]
 
 _fast_loads: Callable[[bytes], Any] | None
 try:
@@ -158,6 +165,15 @@ def loads(converter: JsonConverter, body: bytes, cls: type[T]) -> T:
         raise ValueError(f"the body is not JSON ({exc})") from exc
     except RecursionError:
         raise ValueError("the body nests too deeply to read") from None
+    return structure(converter, data, cls)
+
+
+def structure(converter: JsonConverter, data: Any, cls: type[T]) -> T:
+    """Read JSON data (already parsed) into ``cls``.
+
+    Raises:
+        ValueError: ``data`` does not fit ``cls``; the message says where.
+    """
     try:
         return converter.structure(data, cls)
     except Exception as exc:

@@ -13,22 +13,20 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, Unpack
 
 import attrs
-import cattrs
 from attrs import frozen
-from cattrs.preconf.json import JsonConverter
 
 from tavus_async import _http, _options, _patch, _serde
 from tavus_async import _validation as v
 from tavus_async._options import RequestOptions
-from tavus_async.errors import DecodeError, ValidationError
+from tavus_async.errors import ValidationError
 from tavus_async.services._base import (
     DEFAULT_PAGE_SIZE,
     Resource,
     create,
+    delete,
     json_patch,
     pages,
     require_type,
-    send,
 )
 from tavus_async.types import Page
 from tavus_async.types._sets import ItemSet, _Answer, _Rows, set_json
@@ -130,7 +128,7 @@ class SetService(Generic[S, Q, C]):
         converter = self._requester.converter
         answer = _http.decode(converter, "GET", response, _Answer)
         found = set_json(answer.data, kind.items, **{kind.resource.id_field: set_id})
-        return decode_data(converter, response, found, kind.set)
+        return _http.decode_data(converter, "GET", response, found, kind.set)
 
     async def list(
         self,
@@ -165,7 +163,7 @@ class SetService(Generic[S, Q, C]):
             "data": [set_json(row, kind.items) for row in rows.data],
             "total_count": rows.total_count,
         }
-        return decode_data(converter, response, found, kind.page)
+        return _http.decode_data(converter, "GET", response, found, kind.page)
 
     def iter_all(
         self, *, limit: int = DEFAULT_PAGE_SIZE, **options: Unpack[RequestOptions]
@@ -285,32 +283,7 @@ class SetService(Generic[S, Q, C]):
             APIError: Another failure; ``may_have_succeeded`` is set when an
                 attempt may have deleted the set.
         """
-        request = self._kind.resource.one("DELETE", set_id, done_if_gone=True)
-        await send(self._requester, request, options)
-
-
-def decode_data(
-    converter: JsonConverter, response: _http.Response, data: Any, cls: type[T]
-) -> T:
-    """``data`` (read from ``response``, then reshaped) as ``cls``.
-
-    Raises:
-        DecodeError: It does not fit ``cls``; the error holds the body as
-            received.
-    """
-    try:
-        return converter.structure(data, cls)
-    except Exception as exc:
-        details = "; ".join(cattrs.transform_error(exc)) or repr(exc)
-        name = getattr(cls, "__name__", cls)
-        raise DecodeError(
-            f"unreadable {response.status} answer: the JSON does not fit "
-            f"{name}: {details}",
-            method="GET",
-            url=response.url,
-            status_code=response.status,
-            body=response.body,
-        ) from exc
+        await delete(self._requester, self._kind.resource, set_id, options)
 
 
 def _writable(data: Mapping[str, Any], read_only: tuple[str, ...]) -> dict[str, Any]:
