@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -119,3 +120,14 @@ async def open_client(
             yield client
     finally:
         await session.close()
+
+
+def assert_covered(covered: Mapping[type, Mapping[str, str]]) -> None:
+    """Each public method of each service has a contract test named in ``covered``."""
+    for service, tests in covered.items():
+        public = {
+            name
+            for name, _ in inspect.getmembers(service, inspect.isfunction)
+            if not name.startswith("_")
+        }
+        assert set(tests) == public, service.__name__

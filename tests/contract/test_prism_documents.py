@@ -8,7 +8,6 @@ query parameter is sent at least once across the file.
 from __future__ import annotations
 
 import contextlib
-import inspect
 from datetime import UTC, datetime
 
 import pytest
@@ -20,7 +19,7 @@ from tavus_async.types.documents import (
     CreateDocumentRequest,
     DocumentStatus,
 )
-from tests.contract._prism import Exchanges, accepted
+from tests.contract._prism import Exchanges, accepted, assert_covered
 
 
 pytestmark = pytest.mark.contract
@@ -44,13 +43,7 @@ COVERED = {
 
 def test_every_public_method_is_covered() -> None:
     """Each public method of the documents service has a test listed in COVERED."""
-    for service, covered in COVERED.items():
-        public = {
-            name
-            for name, _ in inspect.getmembers(service, inspect.isfunction)
-            if not name.startswith("_")
-        }
-        assert set(covered) == public, service.__name__
+    assert_covered(COVERED)
 
 
 async def test_create_document_with_every_field(

@@ -10,7 +10,6 @@ one guardrail; List Guardrails' rows hold only ids and timestamps.
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, datetime
 
 import attrs
@@ -25,7 +24,7 @@ from tavus_async.types.guardrails import (
     GuardrailSet,
 )
 from tavus_async.types.patch import Add, Copy, Move, Remove, Replace
-from tests.contract._prism import Exchanges, accepted
+from tests.contract._prism import Exchanges, accepted, assert_covered
 from tests.contract._spec import undocumented
 
 
@@ -60,13 +59,7 @@ COVERED = {
 
 def test_every_public_method_is_covered() -> None:
     """Each public method of GuardrailsService has a contract test in COVERED."""
-    for service, covered in COVERED.items():
-        public = {
-            name
-            for name, _ in inspect.getmembers(service, inspect.isfunction)
-            if not name.startswith("_")
-        }
-        assert set(covered) == public, service.__name__
+    assert_covered(COVERED)
 
 
 async def test_create_guardrails_with_every_field(

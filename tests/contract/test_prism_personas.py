@@ -9,7 +9,6 @@ timestamps have none (Prism writes ``"string"``), which read as None.
 from __future__ import annotations
 
 import contextlib
-import inspect
 
 import attrs
 import pytest
@@ -36,7 +35,7 @@ from tavus_async.types.personas import (
     TurnDetectionModel,
     VoiceIsolation,
 )
-from tests.contract._prism import Exchanges, accepted
+from tests.contract._prism import Exchanges, accepted, assert_covered
 
 
 pytestmark = pytest.mark.contract
@@ -61,13 +60,7 @@ COVERED = {
 
 def test_every_public_method_is_covered() -> None:
     """Each public method of PersonasService has a contract test listed in COVERED."""
-    for service, covered in COVERED.items():
-        public = {
-            name
-            for name, _ in inspect.getmembers(service, inspect.isfunction)
-            if not name.startswith("_")
-        }
-        assert set(covered) == public, service.__name__
+    assert_covered(COVERED)
 
 
 async def test_create_persona_with_every_field(
