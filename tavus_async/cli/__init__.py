@@ -2,8 +2,11 @@
 
 Commands: ``train`` (a resumable batch-training job), ``watch``, ``demo``
 (``train`` against a bundled FakeTavus), ``fake`` (a FakeTavus served on its
-own), and ``replicas``, ``conversations`` and ``voices`` (one JSON object per
-line). Run ``tavus-async --help``; ``tavus-async --version`` prints the version.
+own), and a group per resource family (``replicas``, ``conversations``,
+``voices``, ``personas``, ``videos``, ``documents``, ``objectives``,
+``guardrails``, ``pronunciation-dictionaries``, ``transcriptions``: one JSON
+object per line). Run ``tavus-async --help``; ``tavus-async --version``
+prints the version.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tavus_async.cli import (
     _commands,
     _demo,
     _fake_command,
+    _resource_commands,  # noqa: F401 - declares its command groups
     _train,
     _watch_command,
 )

@@ -34,9 +34,9 @@ class GuardrailsService(
 
     Reach it as ``client.guardrails``. Guardrails are the rules a persona
     keeps to in a conversation. Tavus keeps them as a named set:
-    :meth:`create` sends them all and answers one ``guardrails_id``, which
-    a persona names (``CreatePersonaRequest(guardrails_id=...)``); :meth:`get`
-    reads the whole set, :meth:`patch` changes it. :meth:`list` gives only
+    ``create()`` sends them all and answers one ``guardrails_id``, which
+    a persona names (``CreatePersonaRequest(guardrails_id=...)``); ``get()``
+    reads the whole set, ``patch()`` changes it. ``list()`` gives only
     the sets' ids and timestamps. An id Tavus does not know is answered 404
     "Guardrails not found" (:class:`~tavus_async.NotFoundError`).
     """

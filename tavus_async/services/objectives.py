@@ -34,9 +34,9 @@ class ObjectivesService(
 
     Reach it as ``client.objectives``. Objectives are the goals a persona
     works toward in a conversation, one after another. Tavus keeps them as
-    a set: :meth:`create` sends them all and answers one ``objectives_id``,
+    a set: ``create()`` sends them all and answers one ``objectives_id``,
     which a persona names (``CreatePersonaRequest(objectives_id=...)``);
-    :meth:`get` reads the whole set, :meth:`patch` changes it. An id Tavus
+    ``get()`` reads the whole set, ``patch()`` changes it. An id Tavus
     does not know is answered 404 "Objective not found"
     (:class:`~tavus_async.NotFoundError`).
     """

@@ -67,6 +67,13 @@ from tavus_async.types.personas import (
     TurnDetectionModel,
     VoiceIsolation,
 )
+from tavus_async.types.pronunciation_dictionaries import (
+    CreatePronunciationDictionaryRequest,
+    PronunciationDictionary,
+    PronunciationDictionaryPage,
+    PronunciationRule,
+    RuleType,
+)
 from tavus_async.types.replicas import (
     CreatedReplica,
     CreateReplicaRequest,
@@ -78,6 +85,12 @@ from tavus_async.types.replicas import (
     Voice,
     VoicePage,
     VoiceTag,
+)
+from tavus_async.types.transcriptions import (
+    CreateTranscriptionRequest,
+    Transcription,
+    TranscriptionPage,
+    TranscriptionStatus,
 )
 from tavus_async.types.videos import (
     CreatedVideo,
@@ -113,7 +126,9 @@ __all__ = [
     "CreateGuardrailsRequest",
     "CreateObjectivesRequest",
     "CreatePersonaRequest",
+    "CreatePronunciationDictionaryRequest",
     "CreateReplicaRequest",
+    "CreateTranscriptionRequest",
     "CreatedGuardrails",
     "CreatedObjectives",
     "CreatedPersona",
@@ -145,6 +160,9 @@ __all__ = [
     "PersonaPage",
     "PersonaType",
     "PipelineMode",
+    "PronunciationDictionary",
+    "PronunciationDictionaryPage",
+    "PronunciationRule",
     "RecordingStorage",
     "Remove",
     "Replace",
@@ -155,6 +173,7 @@ __all__ = [
     "ReplicaStatus",
     "ReplicaType",
     "ReplicaUpdate",
+    "RuleType",
     "STTEngine",
     "STTLayer",
     "SetStatus",
@@ -162,6 +181,9 @@ __all__ = [
     "TTSLayer",
     "Test",
     "TrainingProgress",
+    "Transcription",
+    "TranscriptionPage",
+    "TranscriptionStatus",
     "TurnDetectionModel",
     "Video",
     "VideoData",

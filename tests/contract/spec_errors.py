@@ -71,7 +71,52 @@ _NO_BODY_ON_304 = (
     "304 without a body or Content-Type."
 )
 
+_TRANSCRIPTIONS_ERRORS = (
+    "paths./v2/transcriptions{path}.{method}.responses documents only its success "
+    "answer; the fake answers {what}, as Tavus's other resources do (no error "
+    "answer of this family is documented)."
+)
+
 SPEC_ERRORS: tuple[SpecError, ...] = (
+    SpecError(
+        operation_id="listPronunciationDictionaries",
+        status=400,
+        where="status_code_conformance",
+        reason=_BAD_QUERY.format(
+            responses="paths./v2/pronunciation-dictionaries.get.responses",
+            examples=(
+                "a limit outside its 'minimum: 1, maximum: 100', a page below 0 "
+                "(it is 'Zero-based' but has no minimum), either not an integer, "
+                "a sort outside [asc, desc]"
+            ),
+        ),
+    ),
+    *(
+        SpecError(
+            operation_id=operation_id,
+            status=status,
+            where="status_code_conformance",
+            reason=_TRANSCRIPTIONS_ERRORS.format(path=path, method=method, what=what),
+        )
+        for operation_id, path, method in (
+            ("createTranscription", "", "post"),
+            ("listTranscriptions", "", "get"),
+            ("getTranscription", "/{transcription_id}", "get"),
+            ("deleteTranscription", "/{transcription_id}", "delete"),
+        )
+        for status, what in (
+            (
+                400,
+                '400 {"error": ...} to a bad body or query or an unknown id '
+                '("Invalid transcription_id")',
+            ),
+            (
+                401,
+                '401 {"message": "Invalid access token"} to a missing or wrong '
+                "x-api-key",
+            ),
+        )
+    ),
     SpecError(
         operation_id="listReplicas",
         status=400,

@@ -75,13 +75,17 @@ IMPLEMENTED = frozenset(
         "createGuardrails",
         "createObjectives",
         "createPersona",
+        "createPronunciationDictionary",
         "createReplica",
+        "createTranscription",
         "deleteConversation",
         "deleteDocument",
         "deleteGuardrails",
         "deleteObjective",
         "deletePersona",
+        "deletePronunciationDictionary",
         "deleteReplica",
+        "deleteTranscription",
         "deleteVideo",
         "endConversation",
         "generateVideo",
@@ -92,18 +96,23 @@ IMPLEMENTED = frozenset(
         "getObjective",
         "getObjectives",
         "getPersona",
+        "getPronunciationDictionary",
         "getReplica",
+        "getTranscription",
         "getVideo",
         "getVoices",
         "listConversations",
         "listDocuments",
         "listPersonas",
+        "listPronunciationDictionaries",
         "listReplicas",
+        "listTranscriptions",
         "listVideos",
         "patchDocument",
         "patchGuardrails",
         "patchObjective",
         "patchPersona",
+        "patchPronunciationDictionary",
         "recrawlDocument",
         "renameReplica",
         "renameVideo",
@@ -331,7 +340,46 @@ def seed(threaded: ThreadedFake) -> dict[str, tuple[str, ...]]:
             },
         )
     )
+    dictionaries = tuple(
+        post(threaded, "/v2/pronunciation-dictionaries", body)[
+            "pronunciation_dictionary_id"
+        ]
+        for body in (
+            {"name": "Empty"},
+            {
+                "name": "Brand",
+                "rules": [
+                    {"text": "Tavus", "pronunciation": "TAH-vus", "type": "alias"}
+                ],
+            },
+            {
+                "name": "IPA",
+                "rules": [
+                    {
+                        "text": "CVI",
+                        "pronunciation": "si vi aj",
+                        "type": "ipa",
+                        "case_sensitive": True,
+                        "word_boundaries": False,
+                    }
+                ],
+            },
+        )
+    )
+    transcriptions = tuple(
+        post(
+            threaded,
+            "/v2/transcriptions",
+            {
+                "file_url": f"https://cdn.example.com/{name}.mp4",
+                "callback_url": LOOPBACK_HOOK,
+            },
+        )["transcription_id"]
+        for name in ("a", "b", "c")
+    )
     return {
+        "dictionary_id": dictionaries,
+        "transcription_id": transcriptions,
         "objectives_id": objectives,
         "guardrails_id": guardrails,
         "replica_id": replicas,
