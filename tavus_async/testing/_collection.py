@@ -181,6 +181,23 @@ class Collection:
         """The stored item, or None."""
         return self._items.get(item_id)
 
+    def watch(
+        self, item_id: str, at: float, bring: Callable[[Item, float], None]
+    ) -> None:
+        """Have ``bring(item, at)`` run once the clock passes ``at``, if still stored.
+
+        For an item that changes on its own (a video being generated) and has a
+        ``callback_url``: the outbox brings it up to ``at`` then, whether or not
+        anyone reads it, so its callback goes out on time.
+        """
+
+        def bring_stored(moment: float) -> None:
+            item = self._items.get(item_id)
+            if item is not None:
+                bring(item, moment)
+
+        self.account.outbox.watch(at, bring_stored)
+
     def remove(self, item_id: str) -> Item:
         """Forget an item (unknown-id error if not stored) and return it."""
         item = self.get(item_id)

@@ -18,7 +18,7 @@ Lists count pages from 0 and echo ``page`` and ``limit``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -184,15 +184,7 @@ class Documents(Family):
             run={"start": now, "ends": ends, "crawl": crawl},
         )
         if item.fields["callback_url"]:
-            self._account.outbox.watch(ends, self._watched(item.id))
-
-    def _watched(self, document_id: str) -> Callable[[float], None]:
-        def bring(at: float) -> None:
-            item = self._docs.find(document_id)
-            if item is not None:
-                self._bring(item, at)
-
-        return bring
+            self._docs.watch(item.id, ends, self._bring)
 
     def _bring(self, item: Item, now: float) -> None:
         run = item.state["run"]

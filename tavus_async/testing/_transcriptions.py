@@ -15,7 +15,7 @@ Tavus documents no error answers for this family: an unknown id is answered
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -114,16 +114,8 @@ class Transcriptions(Family):
         end = item.created + self.transcription_time
         item.state.update(status=None, end=end, doomed=doomed, callback=callback_url)
         if callback_url:
-            self._account.outbox.watch(end, self._watched(item.id))
+            self._items.watch(item.id, end, self._bring)
         return item
-
-    def _watched(self, transcription_id: str) -> Callable[[float], None]:
-        def bring(at: float) -> None:
-            item = self._items.find(transcription_id)
-            if item is not None:
-                self._bring(item, at)
-
-        return bring
 
     def _bring(self, item: Item, now: float) -> None:
         state = item.state

@@ -16,7 +16,7 @@ timestamps with a space and no zone (``"2024-08-28 15:27:40.824457"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -185,16 +185,8 @@ class Videos(Family):
             doomed=self.failure_rate > 0 and rng.random() < self.failure_rate,
         )
         if body.get("callback_url"):
-            self._account.outbox.watch(start + span, self._watched(item.id))
+            self._videos.watch(item.id, start + span, self._bring)
         return item
-
-    def _watched(self, video_id: str) -> Callable[[float], None]:
-        def bring(at: float) -> None:
-            item = self._videos.find(video_id)
-            if item is not None:
-                self._bring(item, at)
-
-        return bring
 
     def _bring(self, item: Item, now: float) -> None:
         state = item.state
