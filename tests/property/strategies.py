@@ -1,11 +1,10 @@
-"""Shared hypothesis strategies: JSON values, Tavus-shaped objects, valid requests.
+"""Shared hypothesis strategies: JSON values, Tavus-shaped objects, request parts.
 
 ``shaped(cls)`` builds objects the way a server might send ``cls``: each field
 present or not, usually with a value of its own kind (an id, a status, a
 timestamp, ``"37/100"``, a nested object), sometimes with any JSON value at all,
-plus keys this version does not know and the Face/PAL aliases. The request
-strategies build only valid requests, field by field, from the rules in
-:mod:`tavus_async._validation` and the classes' own checks.
+plus keys this version does not know and the Face/PAL aliases. The strategies
+for valid requests are in :mod:`tests.property.request_strategies`.
 
 Nothing here registers a profile: each test sets its own ``@settings``.
 """
@@ -25,14 +24,7 @@ import attrs
 from hypothesis import strategies as st
 
 from tavus_async import _serde
-from tavus_async.types import (
-    ConversationProperties,
-    CreateConversationRequest,
-    CreateReplicaRequest,
-    RecordingStorage,
-    ReplicaProperties,
-    TrainingProgress,
-)
+from tavus_async.types import TrainingProgress
 
 
 T = typing.TypeVar("T")
@@ -229,7 +221,7 @@ def deeply_nested(obj: Mapping[str, Any], key: str, depth: int) -> bytes:
     return f'{head}"{key}": {deep}}}'.encode()
 
 
-# Requests: only valid values, field by field.
+# Building blocks of valid requests.
 
 hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z]{2,6}){1,2}", fullmatch=True)
 urls: Strategy[str] = st.builds(
@@ -244,7 +236,20 @@ urls: Strategy[str] = st.builds(
 texts: Strategy[str] = st.text(min_size=1, max_size=40).filter(str.strip)
 """Non-empty text that is not only whitespace."""
 
-id_lists = st.lists(texts, max_size=4)
+free_objects: Strategy[dict[str, Any]] = st.dictionaries(
+    st.text(max_size=8),
+    json_values(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            INT64,
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=20),
+        )
+    ),
+    max_size=3,
+)
+"""Free-form JSON objects (tools, headers, voice settings): finite numbers."""
 
 
 def maybe(strategy: Strategy[T]) -> Strategy[T | None]:
@@ -252,86 +257,6 @@ def maybe(strategy: Strategy[T]) -> Strategy[T | None]:
     return st.one_of(st.none(), strategy)
 
 
-replica_properties = st.builds(
-    ReplicaProperties, background_green_screen=maybe(st.booleans())
-)
-_REPLICA_COMMON: dict[str, Strategy[Any]] = {
-    "consent_video_url": maybe(urls),
-    "replica_name": maybe(texts),
-    "model_name": maybe(texts),
-    "callback_url": maybe(urls),
-    "properties": maybe(replica_properties),
-}
-create_replica_requests: Strategy[CreateReplicaRequest] = st.one_of(
-    st.builds(
-        CreateReplicaRequest,
-        train_video_url=urls,
-        voice_name=maybe(texts),
-        **_REPLICA_COMMON,
-    ),
-    st.builds(
-        CreateReplicaRequest,
-        train_image_url=urls,
-        voice_name=texts,
-        auto_fix_training_image=maybe(st.booleans()),
-        **_REPLICA_COMMON,
-    ),
-)
-"""Valid replica requests: from a video, or from an image with a voice."""
-
-recording_storages: Strategy[RecordingStorage] = st.builds(
-    RecordingStorage,
-    provider=st.sampled_from(["s3", "gcs", "azure_blob"]),
-    **{
-        field.name: maybe(texts)
-        for field in attrs.fields(RecordingStorage)
-        if field.name != "provider"
-    },
-)
-durations = maybe(st.integers(min_value=0))
-conversation_properties: Strategy[ConversationProperties] = st.builds(
-    ConversationProperties,
-    max_call_duration=durations,
-    participant_left_timeout=durations,
-    participant_absent_timeout=durations,
-    enable_recording=maybe(st.booleans()),
-    enable_closed_captions=maybe(st.booleans()),
-    apply_greenscreen=maybe(st.booleans()),
-    language=maybe(texts),
-    recording_storage=maybe(recording_storages),
-    recording_s3_bucket_name=maybe(texts),
-    recording_s3_bucket_region=maybe(texts),
-    aws_assume_role_arn=maybe(texts),
-)
-_who = st.one_of(
-    st.fixed_dictionaries({"replica_id": texts}),
-    st.fixed_dictionaries({"persona_id": texts}),
-    st.fixed_dictionaries({"replica_id": texts, "persona_id": texts}),
-)
-create_conversation_requests: Strategy[CreateConversationRequest] = st.builds(
-    lambda who, **fields: CreateConversationRequest(**who, **fields),
-    _who,
-    conversation_name=maybe(texts),
-    callback_url=maybe(urls),
-    conversational_context=maybe(st.text()),
-    custom_greeting=maybe(st.text()),
-    audio_only=maybe(st.booleans()),
-    memory_stores=maybe(id_lists),
-    document_ids=maybe(id_lists),
-    document_retrieval_strategy=maybe(st.sampled_from(["speed", "quality"])),
-    document_tags=maybe(id_lists),
-    test_mode=maybe(st.booleans()),
-    require_auth=maybe(st.booleans()),
-    max_participants=maybe(st.integers(min_value=2)),
-    properties=maybe(conversation_properties),
-)
-"""Valid conversation requests: a replica, a persona or both, any settings."""
-
-REQUESTS: dict[type, Strategy[Any]] = {
-    CreateReplicaRequest: create_replica_requests,
-    ReplicaProperties: replica_properties,
-    CreateConversationRequest: create_conversation_requests,
-    ConversationProperties: conversation_properties,
-    RecordingStorage: recording_storages,
-}
-"""Every public request type (and the settings objects inside them)."""
+def open_values(cls: type[enum.Enum]) -> Strategy[Any]:
+    """A member of ``cls``, usually; sometimes any text (an unlisted value)."""
+    return st.one_of(st.sampled_from(cls), st.sampled_from(cls), st.text(max_size=12))

@@ -1,16 +1,19 @@
 """Every valid request survives the converter, and invalid values name their field.
 
-For any valid request hypothesis builds (a replica from a video or an image, a
-conversation with any settings, the settings objects themselves),
-unstructuring then structuring gives an equal object, and so does the wire
-trip: ``_serde.dumps`` to JSON bytes, ``json.loads``, structure.
+For any valid request hypothesis builds (of every public request type, and
+every settings object one holds: properties, persona layers, objectives,
+guardrails, pronunciation rules), unstructuring then structuring gives an
+equal object, and so does the wire trip: ``_serde.dumps`` to JSON bytes,
+``json.loads``, structure.
 """
 
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +27,8 @@ from tavus_async.types import (
     CreateReplicaRequest,
     RecordingStorage,
 )
-from tests.property.strategies import REQUESTS, texts, urls
+from tests.property.request_strategies import REQUESTS
+from tests.property.strategies import texts, urls
 
 
 CONVERTER = _serde.make_converter()
@@ -40,23 +44,42 @@ def test_every_public_request_type_has_a_strategy() -> None:
     assert public <= {cls.__name__ for cls in REQUESTS}
 
 
-@pytest.mark.parametrize("cls", REQUESTS, ids=lambda cls: cls.__name__)
-@SETTINGS
-@given(data=st.data())
-def test_request_round_trips_through_the_converter(cls: type, data: Any) -> None:
-    """unstructure then structure gives back an equal request."""
-    request = data.draw(REQUESTS[cls], label="request")
-    assert request == CONVERTER.structure(CONVERTER.unstructure(request), cls)
+def _inside(cls: type) -> set[type]:
+    """The attrs classes a field of ``cls`` may hold, at any depth."""
+    found: set[type] = set()
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        for kind in (field.type, *_args(field.type)):
+            if attrs.has(kind) and kind not in found:
+                found |= {kind, *_inside(kind)}
+    return found
+
+
+def _args(tp: Any) -> set[Any]:
+    args = set(typing.get_args(tp))
+    return args.union(*map(_args, args)) if args else args
+
+
+def test_every_settings_object_inside_a_request_has_a_strategy() -> None:
+    """A class a request holds (layers, properties, items) is a property too."""
+    inside = set().union(*map(_inside, REQUESTS))
+    assert {"PersonaLayers", "LLMLayer", "Objective"} <= {c.__name__ for c in inside}
+    assert inside <= set(REQUESTS)
 
 
 @pytest.mark.parametrize("cls", REQUESTS, ids=lambda cls: cls.__name__)
 @SETTINGS
 @given(data=st.data())
-def test_request_round_trips_through_json_bytes(cls: type, data: Any) -> None:
-    """The body we send, read back with json.loads and structured, is the request."""
+def test_request_round_trips(cls: type, data: Any) -> None:
+    """A request survives the converter, and the body we send is the request.
+
+    unstructure then structure gives back an equal request, and so does the
+    body, read back with json.loads and structured; it holds no null.
+    """
     request = data.draw(REQUESTS[cls], label="request")
     body = _serde.dumps(CONVERTER, request)
     sent = json.loads(body)
+
+    assert request == CONVERTER.structure(CONVERTER.unstructure(request), cls)
     assert request == CONVERTER.structure(sent, cls)
     assert None not in sent.values(), "a field left as None is not sent"
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, assert_never, assert_type
 
 import aiohttp
+import attrs
 from aiohttp import web
 from cattrs.preconf.json import JsonConverter
 
@@ -29,6 +30,7 @@ from tavus_async import (
     BadRequestError,
     ClientState,
     ClientStateError,
+    ConfirmationMode,
     ConflictError,
     Conversation,
     ConversationEvent,
@@ -36,18 +38,51 @@ from tavus_async import (
     ConversationProperties,
     ConversationsService,
     ConversationStatus,
+    CrawlConfig,
     CreateConversationRequest,
+    CreatedGuardrails,
+    CreatedObjectives,
+    CreateDocumentRequest,
+    CreatedPersona,
     CreatedReplica,
+    CreatedVideo,
+    CreateGuardrailsRequest,
+    CreateObjectivesRequest,
+    CreatePersonaRequest,
     CreateReplicaRequest,
     DecodeError,
+    Document,
+    DocumentPage,
+    DocumentsService,
+    DocumentStatus,
+    GenerateVideoRequest,
+    Guardrail,
+    GuardrailSet,
+    GuardrailSetPage,
+    GuardrailsService,
     InternalServerError,
+    LLMLayer,
+    Modality,
     NotFoundError,
+    Objective,
+    ObjectiveSet,
+    ObjectiveSetPage,
+    ObjectivesService,
     OpenStrEnum,
     OutcomeKind,
     Page,
+    PatchOperation,
     PermissionDeniedError,
+    Persona,
+    PersonaLayers,
+    PersonaPage,
+    PersonasService,
+    PersonaType,
+    PipelineMode,
     RateLimitError,
+    RawResponse,
     RecordingStorage,
+    Replace,
     Replica,
     ReplicaOutcome,
     ReplicaPage,
@@ -60,13 +95,21 @@ from tavus_async import (
     ReplicaWatcher,
     RetryEvent,
     RetryPolicy,
+    SetStatus,
     TavusClient,
     TavusError,
     Timeout,
     TrainingProgress,
+    TTSEngine,
+    TTSLayer,
     UnknownIdError,
     UnprocessableEntityError,
     ValidationError,
+    Video,
+    VideoPage,
+    VideoProperties,
+    VideosService,
+    VideoStatus,
     Voice,
     VoicePage,
     VoicesService,
@@ -78,8 +121,10 @@ from tavus_async import (
     WebhookError,
     create_session,
     make_converter,
+    with_raw_response,
 )
 from tavus_async.cli import build_parser, main
+from tavus_async.services import PronunciationDictionariesService, TranscriptionsService
 from tavus_async.testing import (
     CallbackDelivery,
     FakeTavus,
@@ -90,6 +135,19 @@ from tavus_async.testing import (
     free_port,
     is_testing,
     set_testing,
+)
+from tavus_async.types.pronunciation_dictionaries import (
+    CreatePronunciationDictionaryRequest,
+    PronunciationDictionary,
+    PronunciationDictionaryPage,
+    PronunciationRule,
+    RuleType,
+)
+from tavus_async.types.transcriptions import (
+    CreateTranscriptionRequest,
+    Transcription,
+    TranscriptionPage,
+    TranscriptionStatus,
 )
 from tavus_async.webhooks import (
     CallbackEvent,
@@ -206,6 +264,187 @@ async def conversations(client: TavusClient) -> None:
     assert_type(conversation.to_dict(), dict[str, Any])
     assert_type(page.to_json(), str)
     del kinds, ended
+
+
+async def personas(client: TavusClient) -> None:
+    assert_type(client.personas, PersonasService)
+    created = await client.personas.create(
+        CreatePersonaRequest(
+            persona_name="Tutor",
+            system_prompt="You are a patient maths tutor.",
+            document_ids=["d1"],
+            layers=PersonaLayers(
+                llm=LLMLayer(model="m", base_url="https://llm.example/v1", api_key="k"),
+                tts=TTSLayer(
+                    tts_engine=TTSEngine.CARTESIA, voice_settings={"speed": 1}
+                ),
+            ),
+        )
+    )
+    assert_type(created, CreatedPersona)
+    persona = await client.personas.get(
+        created.persona_id,
+        timeout=Timeout(total=10),
+        extra_headers={"X-Trace": "1"},
+        extra_query={"verbose": True, "fields": ["layers"]},
+    )
+    assert_type(persona, Persona)
+    assert_type(persona.pipeline_mode, PipelineMode | None)
+    assert_type(persona.document_ids, tuple[str, ...])
+    page = await client.personas.list(limit=10, page=1, persona_type="user")
+    assert_type(page, PersonaPage)
+    assert_type(page, Page[Persona])
+    every = client.personas.iter_all(persona_type=PersonaType.SYSTEM, timeout=5)
+    assert_type(every, AsyncGenerator[Persona, None])
+    changes = client.personas.diff(persona, attrs.evolve(persona, persona_name="X"))
+    assert_type(changes, tuple[PatchOperation, ...])
+    operations = [Replace("/persona_name", "Ada"), *changes]
+    assert_type(await client.personas.patch(persona.persona_id, operations), bool)
+    assert_type(await client.personas.delete(persona.persona_id), None)
+    raw = await with_raw_response(client.personas.get, "p1")
+    assert_type(raw, RawResponse[Persona])
+    assert_type(raw.parsed, Persona)
+    gone = await with_raw_response(client.personas.delete, "p1", timeout=5)
+    assert_type(gone, RawResponse[None])
+    request_id: str | None = raw.request_id
+    del request_id
+
+
+async def videos(client: TavusClient) -> None:
+    assert_type(client.videos, VideosService)
+    request = GenerateVideoRequest.from_script(
+        "r1",
+        "Hi Ana!",
+        video_name="Welcome",
+        background_url="https://example.com",
+        properties=VideoProperties(background_scroll_type="smooth"),
+    )
+    assert_type(request, GenerateVideoRequest)
+    created = await client.videos.generate(request)
+    assert_type(created, CreatedVideo)
+    by_audio = GenerateVideoRequest.from_audio("r1", "https://x/a.mp3", fast=True)
+    assert_type(await client.videos.generate(by_audio, timeout=60), CreatedVideo)
+    video = await client.videos.get(created.video_id, verbose=True)
+    assert_type(video, Video)
+    assert_type(video.status, VideoStatus | None)
+    assert_type(video.generation_progress, TrainingProgress | None)
+    assert_type(await client.videos.list(limit=10, page=0), VideoPage)
+    assert_type(client.videos.iter_all(limit=5), AsyncGenerator[Video, None])
+    assert_type(await client.videos.rename(video.video_id, "New"), None)
+    assert_type(await client.videos.delete(video.video_id, hard=True), None)
+
+
+async def documents(client: TavusClient) -> None:
+    assert_type(client.documents, DocumentsService)
+    document = await client.documents.create(
+        CreateDocumentRequest(
+            document_url="https://example.com/handbook.pdf",
+            tags=["hr"],
+            crawl=CrawlConfig(depth=2, max_pages=10),
+        )
+    )
+    assert_type(document, Document)
+    assert_type(document.status, DocumentStatus | None)
+    assert_type(await client.documents.get(document.document_id), Document)
+    page = await client.documents.list(
+        sort="descending", status=DocumentStatus.READY, tags=["hr"], page=0
+    )
+    assert_type(page, DocumentPage)
+    every = client.documents.iter_all(name_or_uuid="handbook")
+    assert_type(every, AsyncGenerator[Document, None])
+    assert_type(await client.documents.update(document.document_id, tags=[]), Document)
+    recrawled = await client.documents.recrawl(document.document_id, crawl=None)
+    assert_type(recrawled, Document)
+    assert_type(await client.documents.delete(document.document_id), None)
+
+
+async def policies(client: TavusClient) -> None:
+    assert_type(client.objectives, ObjectivesService)
+    assert_type(client.guardrails, GuardrailsService)
+    created = await client.objectives.create(
+        CreateObjectivesRequest(
+            data=[
+                Objective(
+                    objective_name="ask",
+                    objective_prompt="Ask if they are new",
+                    confirmation_mode=ConfirmationMode.AUTO,
+                    next_required_objective="name",
+                ),
+                Objective(objective_name="name", objective_prompt="Ask their name"),
+            ]
+        )
+    )
+    assert_type(created, CreatedObjectives)
+    assert_type(created.status, SetStatus | None)
+    objectives = await client.objectives.get(created.objectives_id)
+    assert_type(objectives, ObjectiveSet)
+    assert_type(objectives.data, tuple[Objective, ...])
+    assert_type(await client.objectives.list(limit=10), ObjectiveSetPage)
+    assert_type(client.objectives.iter_all(), AsyncGenerator[ObjectiveSet, None])
+    changes = client.objectives.diff(objectives, objectives)
+    assert_type(changes, tuple[PatchOperation, ...])
+    assert_type(await client.objectives.patch(created.objectives_id, changes), bool)
+    assert_type(await client.objectives.delete(created.objectives_id), None)
+    guardrails = await client.guardrails.create(
+        CreateGuardrailsRequest(
+            name="Compliance",
+            data=[
+                Guardrail(
+                    guardrail_name="no_advice",
+                    guardrail_prompt="Never give medical advice",
+                    modality=Modality.VERBAL,
+                )
+            ],
+        )
+    )
+    assert_type(guardrails, CreatedGuardrails)
+    got = await client.guardrails.get(guardrails.guardrails_id, timeout=5)
+    assert_type(got, GuardrailSet)
+    assert_type(await client.guardrails.list(page=2), GuardrailSetPage)
+    assert_type(
+        client.guardrails.iter_all(limit=50), AsyncGenerator[GuardrailSet, None]
+    )
+    assert_type(client.guardrails.diff(got, got), tuple[PatchOperation, ...])
+    assert_type(await client.guardrails.patch(got.guardrails_id, []), bool)
+    assert_type(await client.guardrails.delete(got.guardrails_id), None)
+
+
+async def dictionaries(client: TavusClient) -> None:
+    service = client.pronunciation_dictionaries
+    assert_type(service, PronunciationDictionariesService)
+    rule = PronunciationRule(text="Tavus", pronunciation="TAH-vus", type=RuleType.ALIAS)
+    created = await service.create(
+        CreatePronunciationDictionaryRequest(name="Brand", rules=[rule])
+    )
+    assert_type(created, PronunciationDictionary)
+    assert_type(created.rules, tuple[PronunciationRule, ...])
+    found = await service.get(created.pronunciation_dictionary_id, timeout=5)
+    assert_type(found, PronunciationDictionary)
+    assert_type(await service.list(page=0, sort="desc"), PronunciationDictionaryPage)
+    every = service.iter_all(limit=100, sort="asc")
+    assert_type(every, AsyncGenerator[PronunciationDictionary, None])
+    changes = service.diff(created, attrs.evolve(found, name="Brand 2"))
+    assert_type(changes, tuple[PatchOperation, ...])
+    assert_type(await service.patch(found.pronunciation_dictionary_id, changes), bool)
+    assert_type(await service.delete(found.pronunciation_dictionary_id), None)
+
+
+async def transcriptions(client: TavusClient) -> None:
+    assert_type(client.transcriptions, TranscriptionsService)
+    job = await client.transcriptions.create(
+        CreateTranscriptionRequest(
+            file_url="https://cdn.example.com/talk.mp4",
+            callback_url="https://example.com/hooks",
+        )
+    )
+    assert_type(job, Transcription)
+    done = await client.transcriptions.get(job.transcription_id)
+    assert_type(done.status, TranscriptionStatus | None)
+    assert_type(done.text, str | None)
+    assert_type(await client.transcriptions.list(limit=10), TranscriptionPage)
+    every = client.transcriptions.iter_all()
+    assert_type(every, AsyncGenerator[Transcription, None])
+    assert_type(await client.transcriptions.delete(job.transcription_id), None)
 
 
 async def watching(client: TavusClient, fake: FakeTavus) -> None:
@@ -531,3 +770,31 @@ async def rejected(
     client.replicas.iter_all(page_size=10)  # type: ignore[call-arg]
     TavusClient(api_key="k", trace_configs=aiohttp.TraceConfig())  # type: ignore[arg-type]
     del page, properties
+
+
+async def rejected_families(
+    client: TavusClient, persona: Persona, objectives: ObjectiveSet
+) -> None:
+    await client.videos.get("v", "yes")  # type: ignore[call-arg, arg-type]
+    await client.personas.create(CreateDocumentRequest(document_url="https://x"))  # type: ignore[arg-type]
+    await client.personas.get("p1", timeout="5")  # type: ignore[arg-type]
+    await client.personas.get("p1", extra_header={})  # type: ignore[call-arg]
+    await client.personas.list(persona_type="team")  # type: ignore[arg-type]
+    await client.personas.patch("p1", [{"op": "remove", "path": "/x"}])  # type: ignore[list-item]
+    client.personas.diff(persona, objectives)  # type: ignore[arg-type]
+    raw = await with_raw_response(client.personas.get, "p1")
+    wrong: RawResponse[Replica] = raw  # type: ignore[assignment]
+    await with_raw_response(client.personas.get, 42)  # type: ignore[arg-type]
+    await client.documents.list(sort="asc")  # type: ignore[arg-type]
+    await client.documents.recrawl("d1", depth=2)  # type: ignore[call-arg]
+    VideoProperties(background_scroll_type="fast")  # type: ignore[arg-type]
+    GenerateVideoRequest.from_script("r1", "Hi", fast="yes")  # type: ignore[arg-type]
+    client.guardrails.diff(objectives, objectives)  # type: ignore[arg-type]
+    await client.objectives.get(set_id="o1")  # type: ignore[call-arg]
+    CreateGuardrailsRequest(name="G")  # type: ignore[call-arg]
+    objectives.objectives_id = "o2"  # type: ignore[misc]
+    await client.pronunciation_dictionaries.list(sort="descending")  # type: ignore[arg-type]
+    CreatePronunciationDictionaryRequest(rules=[])  # type: ignore[call-arg]
+    CreateTranscriptionRequest(file_url="https://x/v.mp4")  # type: ignore[call-arg]
+    await client.transcriptions.create(CreateDocumentRequest(document_url="x"))  # type: ignore[arg-type]
+    del wrong
