@@ -51,8 +51,8 @@ import logging
 import math
 import random
 
-from tavus_async._http import refused_error
 from tavus_async._retry import RetryPolicy, is_lasting_limit, is_testing
+from tavus_async._status import refused_error
 from tavus_async._validation import require_positive
 from tavus_async.errors import APIStatusError
 

@@ -15,6 +15,7 @@ from typing import Generic, ParamSpec, TypeVar
 from attrs import frozen
 
 from tavus_async import _http
+from tavus_async._status import request_id
 
 
 __all__ = ["RawResponse", "record", "with_raw_response"]
@@ -106,7 +107,7 @@ async def with_raw_response(
         parsed=parsed,
         status_code=response.status,
         headers=response.headers,
-        request_id=_http.request_id(response.headers),
+        request_id=request_id(response.headers),
         method=verb,
         url=response.url,
         attempts=attempts,

@@ -9,7 +9,7 @@ A service calls :meth:`Requester.send`. What happens then, in order:
    (a pause after a 429, the request budget: :mod:`tavus_async._gate`), sends
    through the transport (:mod:`tavus_async.session`, the only aiohttp code),
    and turns a non-2xx answer into an :class:`~tavus_async.APIStatusError`
-   (:func:`~tavus_async._http.error_from_response`), telling the gate either way.
+   (:func:`~tavus_async._status.error_from_response`), telling the gate either way.
 3. Between attempts backoff sleeps what the wait generator computed; the
    handler :meth:`Requester._before_retry_wait` notes whether the failed
    attempt may have acted, and lets :meth:`Shared.aclose` end the sleep.
@@ -46,6 +46,7 @@ from tavus_async._retry import (
     should_retry,
     verdict,
 )
+from tavus_async._status import error_from_response
 from tavus_async.errors import APIConnectionError, APIError, ClientStateError
 from tavus_async.session import (
     AiohttpTransport,
@@ -379,7 +380,7 @@ class Requester:
                 call.attempt,
             )
         if not 200 <= response.status < 300 and response.status not in request.accepted:
-            failure = _http.error_from_response(request.method, response)
+            failure = error_from_response(request.method, response)
             gate.failed(failure, self.policy, epoch)
             raise failure
         gate.succeeded(epoch)

@@ -29,14 +29,12 @@ from tavus_async._http import (
     Response,
     build_headers,
     decode,
-    error_from_response,
     normalize_base_url,
-    parse_retry_after,
     path,
     query,
-    unknown_id,
     url_for,
 )
+from tavus_async._status import error_from_response, parse_retry_after, unknown_id
 
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from unittest import mock
 
 import pytest
 
-from tavus_async import _http, _serde
+from tavus_async import _http, _serde, _status
 from tavus_async.errors import DecodeError, InternalServerError, RateLimitError
 from tavus_async.types import CreatedReplica
 
@@ -44,7 +44,7 @@ def test_an_error_body_nested_too_deep_still_gives_the_status_error() -> None:
     body = b'{"error": ' + b"[" * 1989 + b"]" * 1989 + b"}"
     response = _http.Response(status=500, headers={}, body=body, url=URL)
 
-    error = _http.error_from_response("GET", response)
+    error = _status.error_from_response("GET", response)
 
     assert isinstance(error, InternalServerError)
     assert body.decode() == error.body
@@ -65,11 +65,11 @@ def test_an_http_date_out_of_range_is_no_retry_after(value: str) -> None:
     response = _http.Response(
         status=429, headers={"retry-after": value}, body=b"", url=URL
     )
-    error = _http.error_from_response("POST", response)
+    error = _status.error_from_response("POST", response)
     assert isinstance(error, RateLimitError)
     assert error.retry_after is None
 
 
 def parse_retry_after_of(value: str) -> float | None:
     """``parse_retry_after`` of a ``Retry-After`` header alone."""
-    return _http.parse_retry_after({"retry-after": value})
+    return _status.parse_retry_after({"retry-after": value})

@@ -21,7 +21,7 @@ from cattrs.preconf.json import make_converter as make_json_converter
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tavus_async import _http, _serde
+from tavus_async import _http, _serde, _status
 from tavus_async.errors import APIStatusError, DecodeError, WebhookError
 from tavus_async.types import (
     Conversation,
@@ -283,7 +283,7 @@ def test_shaped_callbacks_parse_or_raise_webhook_error(cls: Any, data: Any) -> N
 def test_any_error_body_gives_the_status_error(status: int, body: bytes) -> None:
     """A non-2xx answer with any body maps to an APIStatusError carrying its status."""
     response = _http.Response(status=status, headers={}, body=body, url=URL)
-    error = _http.error_from_response("GET", response)
+    error = _status.error_from_response("GET", response)
     assert isinstance(error, APIStatusError)
     assert status == error.status_code
     assert error.message

@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tavus_async._http import parse_retry_after
+from tavus_async._status import parse_retry_after
 
 
 SETTINGS = settings(max_examples=300, deadline=None)
