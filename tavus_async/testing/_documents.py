@@ -71,10 +71,10 @@ class Documents(Family):
             unknown=lambda _: missing("Document not found", status=404, key="message"),
         )
         self._failing: list[tuple[str, str]] = []
-        self.processing_time = 10.0
-        self.recrawl_cooldown = 3600.0
-        self.crawl_limit = 100
-        self.max_concurrent_crawls = 5
+        self.processing_time: float = 10.0
+        self.recrawl_cooldown: float = 3600.0
+        self.crawl_limit: int = 100
+        self.max_concurrent_crawls: int = 5
 
     def routes(self) -> Iterable[Route]:
         """Create, list, get, update, delete and recrawl."""

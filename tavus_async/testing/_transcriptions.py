@@ -71,8 +71,8 @@ class Transcriptions(Family):
             digits=12,
             unknown=lambda _: missing("Invalid transcription_id"),
         )
-        self.transcription_time = 1.0
-        self.failure_rate = 0.0
+        self.transcription_time: float = 1.0
+        self.failure_rate: float = 0.0
 
     def add(
         self,

@@ -77,10 +77,10 @@ class Videos(Family):
             account, id_field="video_id", prefix="", digits=10, unknown=_unknown
         )
         self._failing: list[tuple[str, str]] = []
-        self.queue_time = 0.2
-        self.generation_time = 1.0
-        self.generation_spread = 0.0
-        self.failure_rate = 0.0
+        self.queue_time: float = 0.2
+        self.generation_time: float = 1.0
+        self.generation_spread: float = 0.0
+        self.failure_rate: float = 0.0
 
     def routes(self) -> Iterable[Route]:
         """Every route of the family."""
