@@ -331,6 +331,8 @@ async def test_delete_whose_answer_was_lost(
 
     assert [502, 404, 201, 204] == [r.status for r in fake.requests[-4:]]
     assert 0 == len(fake.pronunciation_dictionaries.ids())
+    with pytest.raises(KeyError):
+        fake.pronunciation_dictionaries.dictionary(dictionary_id)
 
 
 # The fake's checks
