@@ -211,6 +211,22 @@ async def json_patch(
     return response.status != NOT_MODIFIED
 
 
+def model_diff(
+    old: object, new: object, read_only: Collection[str]
+) -> tuple[PatchOperation, ...]:
+    """The JSON-Patch from model ``old`` to model ``new``, fields Tavus sets left out.
+
+    Both are written as JSON by the library's converter; :func:`_patch.diff`
+    replaces a changed array whole.
+    """
+    unstructure = _serde.default_converter().unstructure
+    before, after = (
+        {key: value for key, value in unstructure(one).items() if key not in read_only}
+        for one in (old, new)
+    )
+    return _patch.diff(before, after)
+
+
 def pages(
     list_page: Callable[..., Awaitable[Page[T]]],
     limit: int,

@@ -9,13 +9,13 @@ shapes Tavus answers in, and how both are read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Generic, TypeVar, Unpack
 
 import attrs
 from attrs import frozen
 
-from tavus_async import _http, _options, _patch, _serde
+from tavus_async import _http, _options
 from tavus_async import _validation as v
 from tavus_async._options import RequestOptions
 from tavus_async.errors import ValidationError
@@ -25,6 +25,7 @@ from tavus_async.services._base import (
     create,
     delete,
     json_patch,
+    model_diff,
     pages,
     require_type,
 )
@@ -259,13 +260,7 @@ class SetService(Generic[S, Q, C]):
                 "old", f"must be a set from get() or list(), got {type(old).__name__}"
             )
         require_type("new", new, type(old))
-        converter = _serde.default_converter()
-        return _patch.diff(
-            *(
-                _writable(converter.unstructure(one), old.READ_ONLY)
-                for one in (old, new)
-            )
-        )
+        return model_diff(old, new, old.READ_ONLY)
 
     async def delete(self, set_id: str, /, **options: Unpack[RequestOptions]) -> None:
         """Delete a set (its items with it).
@@ -284,10 +279,6 @@ class SetService(Generic[S, Q, C]):
                 attempt may have deleted the set.
         """
         await delete(self._requester, self._kind.resource, set_id, options)
-
-
-def _writable(data: Mapping[str, Any], read_only: tuple[str, ...]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key not in read_only}
 
 
 def _item_paths(operations: object, kind: SetKind[Any, Any, Any]) -> v.Problems:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
-from typing import Any, Literal, Unpack
+from typing import Literal, Unpack
 
 from cattrs.preconf.json import JsonConverter
 
-from tavus_async import _http, _options, _patch, _serde
+from tavus_async import _http, _options, _serde
 from tavus_async import _validation as v
 from tavus_async._options import RequestOptions
 from tavus_async.errors import DecodeError
@@ -18,6 +18,7 @@ from tavus_async.services._base import (
     create,
     delete,
     json_patch,
+    model_diff,
     pages,
     require_type,
 )
@@ -222,10 +223,7 @@ class PersonasService:
         """
         require_type("old", old, Persona)
         require_type("new", new, Persona)
-        converter = _serde.default_converter()
-        return _patch.diff(
-            _writable(converter.unstructure(old)), _writable(converter.unstructure(new))
-        )
+        return model_diff(old, new, READ_ONLY)
 
     async def delete(self, persona_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a persona.
@@ -246,10 +244,6 @@ class PersonasService:
 def _check_list(page: object, limit: object, persona_type: object) -> None:
     v.require_page(page, limit)
     v.require_choice("persona_type", persona_type, _PERSONA_TYPES)
-
-
-def _writable(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key not in READ_ONLY}
 
 
 def _persona(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 from typing import Literal, Unpack
 
-from tavus_async import _http, _patch, _serde
+from tavus_async import _http
 from tavus_async import _validation as v
 from tavus_async._options import RequestOptions
 from tavus_async.services._base import (
@@ -15,6 +15,7 @@ from tavus_async.services._base import (
     create,
     delete,
     json_patch,
+    model_diff,
     pages,
     require_type,
 )
@@ -213,12 +214,7 @@ class PronunciationDictionariesService:
         """
         require_type("old", old, PronunciationDictionary)
         require_type("new", new, PronunciationDictionary)
-        unstructure = _serde.default_converter().unstructure
-        before, after = (
-            {k: val for k, val in unstructure(d).items() if k not in READ_ONLY}
-            for d in (old, new)
-        )
-        return _patch.diff(before, after)
+        return model_diff(old, new, READ_ONLY)
 
     async def delete(
         self, dictionary_id: str, **options: Unpack[RequestOptions]
