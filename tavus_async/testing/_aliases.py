@@ -23,7 +23,13 @@ from aiohttp import web
 from tavus_async.testing._collection import BODY_KEY
 
 
-__all__ = ["ALIASES", "NEW_NAMES", "add_alias_routes", "new_names_middleware"]
+__all__ = [
+    "ALIASES",
+    "NEW_NAMES",
+    "add_alias_routes",
+    "new_names_middleware",
+    "with_old_names",
+]
 
 ALIASES = {"/v2/replicas": "/v2/faces", "/v2/personas": "/v2/pals"}
 """Old path prefix to new path prefix."""
@@ -67,6 +73,20 @@ def renamed(value: Any, names: Mapping[str, str]) -> Any:
         names.get(key, key): renamed(item, names) if key == "data" else item
         for key, item in value.items()
     }
+
+
+def with_old_names(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with each new-name key (``face_id``) under its old name, if absent.
+
+    For the bodies the old paths take in either spelling, such as Create
+    Conversation's ``face_id``/``pal_id``.
+    """
+    fixed = dict(body)
+    for new, old in _OLD_NAMES.items():
+        if new in fixed:
+            value = fixed.pop(new)
+            fixed.setdefault(old, value)
+    return fixed
 
 
 def _is_new_path(path: str) -> bool:

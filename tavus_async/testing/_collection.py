@@ -23,6 +23,7 @@ from tavus_async import _patch
 from tavus_async.testing import _json_patch
 from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._faults import ApiError, bad_request
+from tavus_async.testing._wire import paginate
 
 
 __all__ = [
@@ -238,8 +239,6 @@ class Collection:
             top: The largest ``limit`` accepted (400 above it).
             first: The first page's number: 1, or 0 for 0-based lists.
         """
-        from tavus_async.testing._wire import paginate
-
         found = list(matches)
         cap = self.account.max_page_size
         page, limit, number = paginate(found, query, top, cap, first)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
+from tavus_async.testing._aliases import with_old_names
 from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._families import Families
 from tavus_async.testing._faults import bad_request
@@ -386,7 +387,7 @@ class State:
 
     def create_conversation(self, body: dict[str, Any]) -> dict[str, Any]:
         """Validate a Create Conversation body, store it, return the 200 body."""
-        body = _legacy_names(body, {"face_id": "replica_id", "pal_id": "persona_id"})
+        body = with_old_names(body)
         replica_id = optional(body, "replica_id", str)
         persona_id = optional(body, "persona_id", str)
         if not replica_id and not persona_id:
@@ -451,13 +452,3 @@ class State:
         flag(query, "hard")
         self._conversation(conversation_id)
         del self._conversations[conversation_id]
-
-
-def _legacy_names(body: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
-    """``body`` with each new-name key (``face_id``) under its old name, if absent."""
-    fixed = dict(body)
-    for new, old in names.items():
-        if new in fixed:
-            value = fixed.pop(new)
-            fixed.setdefault(old, value)
-    return fixed
