@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 
 if TYPE_CHECKING:
-    from tavus_async.types.watch import ReplicaOutcome
+    from tavus_async.watch.events import ReplicaOutcome
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from tavus_async import (
 from tavus_async._http import Request
 from tavus_async._options import apply, merge_headers
 from tavus_async.testing import FakeTavus, Fault
+from tavus_async.watch import WatchSettings
 
 
 VIDEO = "https://cdn.example.com/train.mp4"
@@ -47,7 +48,8 @@ def test_every_service_method_takes_the_per_call_options(fake: FakeTavus) -> Non
             last = parameters[-1]
             hints = typing.get_type_hints(method, include_extras=True)
             assert inspect.Parameter.VAR_KEYWORD == last.kind, f"{name}.{method_name}"
-            assert typing.Unpack[RequestOptions] == hints[last.name], method_name
+            expected = WatchSettings if method_name == "watcher" else RequestOptions
+            assert typing.Unpack[expected] == hints[last.name], method_name
             checked += 1
     assert checked >= 14
 

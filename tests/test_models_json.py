@@ -18,6 +18,7 @@ from tavus_async import (
     CreatedReplica,
     CreateReplicaRequest,
     OutcomeKind,
+    PollMode,
     Page,
     Replica,
     ReplicaOutcome,
@@ -163,20 +164,32 @@ BUILT_CASES: list[tuple[str, Any, Any]] = [
     (
         "update",
         ReplicaUpdate,
-        ReplicaUpdate(replica=SEEN, previous=None, source="poll", at=12.5),
+        ReplicaUpdate(
+            id=SEEN.replica_id,
+            item=SEEN,
+            previous=None,
+            progress=SEEN.training_progress,
+            source="poll",
+            at=12.5,
+        ),
     ),
     (
         "outcome",
         ReplicaOutcome,
         ReplicaOutcome(
-            replica_id=SEEN.replica_id,
+            id=SEEN.replica_id,
             kind=OutcomeKind.FAILED,
-            replica=SEEN,
+            item=SEEN,
             detail="training failed",
+            error_message=SEEN.error_message,
             at=30.0,
         ),
     ),
-    ("stats", WatchStats, WatchStats(list_requests=3, updates=2, watching=1)),
+    (
+        "stats",
+        WatchStats,
+        WatchStats(list_requests=3, updates=2, watching=1, mode=PollMode.SWEEP),
+    ),
 ]
 """Models the library builds itself (what a watcher reports)."""
 

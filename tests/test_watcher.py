@@ -186,7 +186,7 @@ async def test_the_server_ignoring_the_filter_falls_back_to_lookups_by_id(
     assert all(o.ok and "completed" == o.status for o in outcomes.values())
     assert 1 == fake.count("GET", "/v2/replicas")
     assert fake.count("GET", "/v2/replicas/*") >= 2 * len(ids)
-    said = [r for r in caplog.records if "ignores the replica_ids filter" in r.message]
+    said = [r for r in caplog.records if "ignores the id filter" in r.message]
     assert 1 == len(said)
 
 
@@ -471,7 +471,7 @@ async def test_a_refused_filter_and_failing_lookups_only_delay_replicas(
     assert all(o.ok for o in outcomes.values())
     assert 1 == watcher.stats.transient_failures
     assert fake.count("GET", "/v2/replicas/*") >= len(ids) + 1
-    said = [r for r in caplog.records if "refused a replica_ids filter" in r.message]
+    said = [r for r in caplog.records if "refused an id filter" in r.message]
     assert 1 == len(said)
 
 

@@ -28,6 +28,7 @@ from tavus_async.types.documents import (
     _RecrawlBody,
     _UpdateBody,
 )
+from tavus_async.watch import Watcher, WatchSettings, document_source
 
 
 __all__ = ["DocumentsService"]
@@ -239,6 +240,25 @@ class DocumentsService:
         data = body(self._requester, changes)
         req = _DOCUMENTS.one("PATCH", document_id, body=data)
         return await call(self._requester, req, Document, options)
+
+    def watcher(self, **settings: Unpack[WatchSettings]) -> Watcher[Document]:
+        """A watcher of this account's documents, polling through this service.
+
+        It polls each cycle by id, or by a sweep of every page of the list
+        when that costs fewer requests (see :class:`~tavus_async.Watcher`).
+        Its default targets are ``ready`` and ``error``.
+
+        Args:
+            settings: The :class:`~tavus_async.Watcher` settings, such as
+                ``poll_interval`` and ``max_poll_interval``.
+
+        Returns:
+            A new watcher; it sends nothing until a watch is iterated.
+
+        Raises:
+            ValidationError: A bad setting.
+        """
+        return Watcher(document_source(self), **settings)
 
     async def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a document and what Tavus derived from it.

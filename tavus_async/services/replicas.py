@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterable
 from typing import Literal, Unpack
 
+from attrs import frozen
+
 from tavus_async import _http
 from tavus_async import _validation as v
 from tavus_async._options import RequestOptions
@@ -26,6 +28,7 @@ from tavus_async.types import (
     Voice,
     VoicePage,
 )
+from tavus_async.watch import ReplicaWatcher, WatchSettings
 
 
 __all__ = ["ReplicasService", "VoicesService"]
@@ -34,6 +37,11 @@ _REPLICAS = Resource("replicas", "replica_id")
 _VOICES = Resource("voices", "voice_name")
 _MAX_VOICE_LIMIT = 100
 _REPLICA_TYPES = (ReplicaType.USER.value, ReplicaType.SYSTEM.value)
+
+
+@frozen
+class _Owner:
+    replicas: ReplicasService
 
 
 class ReplicasService:
@@ -213,6 +221,25 @@ class ReplicasService:
             replica_name,
             options,
         )
+
+    def watcher(self, **settings: Unpack[WatchSettings]) -> ReplicaWatcher:
+        """A :class:`~tavus_async.ReplicaWatcher` polling through this service.
+
+        It polls lists filtered to the replicas due, 100 per request (see
+        :class:`~tavus_async.Watcher`). Its default targets are ``completed``
+        (or ``ready``) and ``error``.
+
+        Args:
+            settings: The :class:`~tavus_async.Watcher` settings, such as
+                ``poll_interval`` and ``max_poll_interval``.
+
+        Returns:
+            A new watcher; it sends nothing until a watch is iterated.
+
+        Raises:
+            ValidationError: A bad setting.
+        """
+        return ReplicaWatcher(_Owner(self), **settings)
 
     async def delete(
         self, replica_id: str, *, hard: bool = False, **options: Unpack[RequestOptions]

@@ -21,6 +21,7 @@ from tavus_async.types.transcriptions import (
     Transcription,
     TranscriptionPage,
 )
+from tavus_async.watch import Watcher, WatchSettings, transcription_source
 
 
 __all__ = ["TranscriptionsService"]
@@ -127,6 +128,25 @@ class TranscriptionsService:
         """
         v.require_page(1, limit)
         return pages(self.list, limit, options)
+
+    def watcher(self, **settings: Unpack[WatchSettings]) -> Watcher[Transcription]:
+        """A watcher of this account's transcriptions, polling through this service.
+
+        It polls each cycle by id, or by a sweep of every page of the list
+        when that costs fewer requests (see :class:`~tavus_async.Watcher`).
+        Its default targets are ``completed`` and ``error``.
+
+        Args:
+            settings: The :class:`~tavus_async.Watcher` settings, such as
+                ``poll_interval`` and ``max_poll_interval``.
+
+        Returns:
+            A new watcher; it sends nothing until a watch is iterated.
+
+        Raises:
+            ValidationError: A bad setting.
+        """
+        return Watcher(transcription_source(self), **settings)
 
     async def delete(
         self, transcription_id: str, **options: Unpack[RequestOptions]

@@ -23,6 +23,7 @@ from tavus_async.types.videos import (
     Video,
     VideoPage,
 )
+from tavus_async.watch import Watcher, WatchSettings, video_source
 
 
 __all__ = ["VideosService"]
@@ -170,6 +171,25 @@ class VideosService:
         await rename(
             self._requester, _VIDEOS, video_id, "video_name", video_name, options
         )
+
+    def watcher(self, **settings: Unpack[WatchSettings]) -> Watcher[Video]:
+        """A watcher of this account's generated videos, polling through this service.
+
+        It polls each cycle by id, or by a sweep of every page of the list
+        when that costs fewer requests (see :class:`~tavus_async.Watcher`).
+        Its default targets are ``ready`` and ``error``.
+
+        Args:
+            settings: The :class:`~tavus_async.Watcher` settings, such as
+                ``poll_interval`` and ``max_poll_interval``.
+
+        Returns:
+            A new watcher; it sends nothing until a watch is iterated.
+
+        Raises:
+            ValidationError: A bad setting.
+        """
+        return Watcher(video_source(self), **settings)
 
     async def delete(
         self, video_id: str, *, hard: bool = False, **options: Unpack[RequestOptions]

@@ -101,13 +101,6 @@ from tavus_async.types.videos import (
     VideoProperties,
     VideoStatus,
 )
-from tavus_async.types.watch import (
-    OutcomeKind,
-    ReplicaOutcome,
-    ReplicaUpdate,
-    WatchEvent,
-    WatchStats,
-)
 
 
 __all__ = [
@@ -150,7 +143,6 @@ __all__ = [
     "ObjectiveSet",
     "ObjectiveSetPage",
     "OpenStrEnum",
-    "OutcomeKind",
     "Page",
     "PatchOperation",
     "PerceptionLayer",
@@ -167,12 +159,10 @@ __all__ = [
     "Remove",
     "Replace",
     "Replica",
-    "ReplicaOutcome",
     "ReplicaPage",
     "ReplicaProperties",
     "ReplicaStatus",
     "ReplicaType",
-    "ReplicaUpdate",
     "RuleType",
     "STTEngine",
     "STTLayer",
@@ -194,6 +184,4 @@ __all__ = [
     "VoiceIsolation",
     "VoicePage",
     "VoiceTag",
-    "WatchEvent",
-    "WatchStats",
 ]

@@ -50,7 +50,7 @@ from tavus_async.webhooks._token import TOKEN_PARAMETER, check_secrets, token_ma
 
 if TYPE_CHECKING:
     from tavus_async.client import TavusClient
-    from tavus_async.watcher import ReplicaWatcher
+    from tavus_async.watch import ReplicaWatcher
 
 
 __all__ = ["CallbackHandler", "CallbackReceiver", "CallbackResponse", "ReceiverStats"]

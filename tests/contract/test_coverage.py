@@ -127,7 +127,9 @@ def test_every_method_serves_an_operation() -> None:
     methods = _methods(client)
     lists = {m.replace(".iter_all", ".list") for m in methods if m.endswith("iter_all")}
     assert set() == lists - set(OPERATIONS.values()), "iter_all without a list"
-    served = {m for m in methods if not m.endswith(".iter_all")}
+    watchers = {m.replace(".watcher", ".get") for m in methods if m.endswith("watcher")}
+    assert set() == watchers - set(OPERATIONS.values()), "a watcher without a get"
+    served = {m for m in methods if not m.endswith((".iter_all", ".watcher"))}
     assert served == set(OPERATIONS.values())
 
 
