@@ -8,7 +8,9 @@ decisions::
     replicas.py    ReplicaWatcher: Watcher[Replica] under its replica names
     events.py      Update[T], Outcome[T], OutcomeKind, PollMode, WatchStats
     sources.py     Source[T] + Lifecycle: how each resource is fetched and read
-    _run.py        the asyncio loop: sends what the schedule plans, reads answers
+    _run.py        the asyncio loop: sends what the schedule plans, turns answers
+                   into events
+    _fetch.py      one request (lookup, filtered list, sweep page) and its answer
     _schedule.py   which ids are due, in which requests          (pure)
     _modes.py      by id, filtered lists or a sweep: the cheapest (pure)
     _cadence.py    the gap to an id's next poll, from its progress (pure)

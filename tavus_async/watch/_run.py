@@ -13,19 +13,9 @@ from collections import Counter, deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, Generic, Literal, TypeVar
 
-import attrs
-
-from tavus_async._retry import is_retryable
-from tavus_async.errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ClientStateError,
-    DecodeError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from tavus_async.errors import ClientStateError
 from tavus_async.watch import _outcomes
+from tavus_async.watch._fetch import Result, fetch
 from tavus_async.watch._schedule import Entry, Fetch, Job, Schedule, Sighting
 from tavus_async.watch.events import Outcome, OutcomeKind, PollMode, Update, WatchStats
 from tavus_async.watch.sources import Source
@@ -40,16 +30,11 @@ _T = TypeVar("_T")
 Sleep = Callable[[float], Awaitable[object]]
 """An injectable ``asyncio.sleep``."""
 
-
-@attrs.define
-class _Result(Generic[_T]):
-    found: dict[str, _T] = attrs.Factory(dict)
-    missing: list[str] = attrs.Factory(list)
-    foreign: bool = False
-    gone: dict[str, str] = attrs.Factory(dict)
-    failure: APIError | None = None
-    total: int | None = None
-    listed: tuple[str, ...] = ()
+_COUNTERS = {
+    PollMode.BY_ID: "get_requests",
+    PollMode.FILTERED: "list_requests",
+    PollMode.SWEEP: "sweep_requests",
+}
 
 
 class Run(Generic[_T]):
@@ -161,7 +146,7 @@ class Run(Generic[_T]):
             raise ClientStateError("this watch already ran; call watch() again")
         self.started = True
         loop = asyncio.get_running_loop()
-        in_flight: dict[asyncio.Task[_Result[_T]], tuple[Job, float]] = {}
+        in_flight: dict[asyncio.Task[Result[_T]], tuple[Job, float]] = {}
         timer: asyncio.Task[object] | None = None
         try:
             if self.timeout is not None:
@@ -283,60 +268,11 @@ class Run(Generic[_T]):
                 "unknown size" if self.schedule.total is None else self.schedule.total,
             )
 
-    async def _send(self, job: Job) -> _Result[_T]:
-        source = self.source
-        if job.mode is PollMode.BY_ID:
-            (resource_id,) = job.ids
-            self._counts["get_requests"] += 1
-            try:
-                item = await source.get(resource_id)
-            except (BadRequestError, NotFoundError) as error:
-                why = f"{error.status_code} {error.message}"
-                return _Result(gone={resource_id: why})
-            except APIError as error:
-                return _Result(failure=self._transient(error))
-            return _Result(found={resource_id: item})
-        if job.mode is PollMode.SWEEP:
-            assert source.page is not None
-            self._counts["sweep_requests"] += 1
-            try:
-                page = await source.page(source.first_page + job.page, source.page_size)
-            except APIError as error:
-                return _Result(failure=self._transient(error))
-            listed = tuple(source.id_of(item) for item in page.data)
-            found = dict(zip(listed, page.data, strict=True))
-            return _Result(found=found, total=page.total_count, listed=listed)
-        assert source.find is not None
-        self._counts["list_requests"] += 1
-        try:
-            page = await source.find(job.ids)
-        except BadRequestError as error:
-            self._say_once(
-                "refused",
-                "the %s list refused an id filter (%s); looking those up one by one",
-                source.noun,
-                error.message,
-            )
-            return _Result(missing=list(job.ids))
-        except APIError as error:
-            return _Result(failure=self._transient(error))
-        found = {source.id_of(item): item for item in page.data}
-        asked = set(job.ids)
-        missing = [i for i in job.ids if i not in found]
-        foreign = any(i not in asked for i in found)
-        if missing and not foreign:
-            self._say_once(
-                "missing",
-                "the %s list left out %d of %d ids asked for; looking them up by id",
-                source.noun,
-                len(missing),
-                len(job.ids),
-            )
-        return _Result(found=found, missing=missing, foreign=foreign)
+    async def _send(self, job: Job) -> Result[_T]:
+        self._counts[_COUNTERS[job.mode]] += 1
+        return await fetch(self.source, job, self._say_once)
 
-    def _absorb(
-        self, job: Job, started: float, now: float, result: _Result[_T]
-    ) -> None:
+    def _absorb(self, job: Job, started: float, now: float, result: Result[_T]) -> None:
         schedule = self.schedule
         if job.mode is PollMode.SWEEP:
             self._absorb_page(job, started, now, result)
@@ -383,7 +319,7 @@ class Run(Generic[_T]):
         self._expedite(result.missing, Fetch.MISSING)
 
     def _absorb_page(
-        self, job: Job, started: float, now: float, result: _Result[_T]
+        self, job: Job, started: float, now: float, result: Result[_T]
     ) -> None:
         schedule = self.schedule
         if result.failure is not None:
@@ -399,6 +335,8 @@ class Run(Generic[_T]):
             entry = schedule.entries.get(resource_id)
             if entry is None or entry.busy:
                 continue
+            if entry.fetch is Fetch.MISSING:
+                entry.fetch = None  # the sweep found it after all
             sighting, needs = self.observe(entry, item, "poll", now, may_fetch=True)
             if needs:
                 fetch.append(resource_id)
@@ -424,23 +362,6 @@ class Run(Generic[_T]):
             entry = self.schedule.entries.get(resource_id)
             if entry is not None:
                 self.schedule.expedite(entry, reason)
-
-    def _transient(self, error: APIError) -> APIError:
-        """Return ``error`` if another cycle may fix it; raise it to end the watch."""
-        if isinstance(error, DecodeError) or is_retryable(error, idempotent=True):
-            return error
-        noun = self.source.noun
-        if isinstance(error, AuthenticationError | PermissionDeniedError):
-            error.add_note(
-                f"the {noun} watcher stopped: Tavus refused the API key; check the "
-                "key (TAVUS_API_KEY) and its IP restrictions"
-            )
-        else:
-            error.add_note(
-                f"the {noun} watcher stopped: polling again will not change this "
-                "answer; check the client's base_url"
-            )
-        raise error
 
 
 async def _sleep(sleep: Sleep, delay: float) -> object:

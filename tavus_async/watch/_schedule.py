@@ -153,6 +153,7 @@ class Schedule:
         self._due: list[tuple[float, str]] = []
         self._deadlines: list[tuple[float, str]] = []
         self._urgent: deque[str] = deque()
+        self._queued: set[str] = set()
         self._mode_until = -math.inf
         self._sweep: _Sweep | None = None
 
@@ -184,9 +185,10 @@ class Schedule:
 
     def expedite(self, entry: Entry, fetch: Fetch) -> None:
         """Look ``entry`` up by id as soon as there is room."""
-        if entry.fetch is None:
-            self._urgent.append(entry.id)
         entry.fetch = fetch
+        if entry.id not in self._queued:
+            self._queued.add(entry.id)
+            self._urgent.append(entry.id)
 
     def seen(
         self, entry: Entry, started: float, now: float, sighting: Sighting
@@ -256,7 +258,9 @@ class Schedule:
         """The jobs to start at ``now``, at most ``capacity`` of them."""
         jobs: list[Job] = []
         while self._urgent and len(jobs) < capacity:
-            entry = self.entries.get(self._urgent.popleft())
+            resource_id = self._urgent.popleft()
+            self._queued.discard(resource_id)
+            entry = self.entries.get(resource_id)
             if entry is not None and not entry.busy and entry.fetch is not None:
                 entry.busy = True
                 jobs.append(Job(PollMode.BY_ID, (entry.id,)))

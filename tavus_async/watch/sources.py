@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 import attrs
-from attrs import frozen
+from attrs import AttrsInstance, frozen
 
 from tavus_async.types import (
     Document,
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_A = TypeVar("_A", bound=AttrsInstance)
 
 
 @frozen(kw_only=True)
@@ -142,16 +143,6 @@ def replica_source(replicas: _Replicas) -> Source[Replica]:
     async def find(ids: Sequence[str]) -> Page[Replica]:
         return await replicas.list(replica_ids=ids, limit=len(ids))
 
-    def with_status(
-        replica_id: str, status: str, message: str | None, last: Replica | None
-    ) -> Replica:
-        new = ReplicaStatus(status)
-        if last is None:
-            return Replica(replica_id=replica_id, status=new, error_message=message)
-        return attrs.evolve(
-            last, status=new, error_message=message or last.error_message
-        )
-
     return Source(
         noun="replica",
         lifecycle=Lifecycle(
@@ -169,7 +160,7 @@ def replica_source(replicas: _Replicas) -> Source[Replica]:
         status_of=lambda r: r.status,
         progress_of=lambda r: r.training_progress,
         message_of=lambda r: r.error_message,
-        with_status=with_status,
+        with_status=_setter(Replica, "replica_id", ReplicaStatus, "error_message"),
         find=find,
         listed_lacks_message=True,
     )
@@ -177,16 +168,6 @@ def replica_source(replicas: _Replicas) -> Source[Replica]:
 
 def video_source(videos: _Pages[Video]) -> Source[Video]:
     """Generated videos: by id, or sweeps of every page of List Videos."""
-
-    def with_status(
-        video_id: str, status: str, message: str | None, last: Video | None
-    ) -> Video:
-        new = VideoStatus(status)
-        if last is None:
-            return Video(video_id=video_id, status=new, error_details=message)
-        return attrs.evolve(
-            last, status=new, error_details=message or last.error_details
-        )
 
     return Source(
         noun="video",
@@ -206,7 +187,7 @@ def video_source(videos: _Pages[Video]) -> Source[Video]:
         status_of=lambda video: video.status,
         progress_of=lambda video: video.generation_progress,
         message_of=lambda video: video.error_details or video.status_details,
-        with_status=with_status,
+        with_status=_setter(Video, "video_id", VideoStatus, "error_details"),
         page=_pager(videos),
         first_page=0,
     )
@@ -214,16 +195,6 @@ def video_source(videos: _Pages[Video]) -> Source[Video]:
 
 def document_source(documents: _Pages[Document]) -> Source[Document]:
     """Documents: by id, or sweeps of every page of List Documents."""
-
-    def with_status(
-        document_id: str, status: str, message: str | None, last: Document | None
-    ) -> Document:
-        new = DocumentStatus(status)
-        if last is None:
-            return Document(document_id=document_id, status=new, error_message=message)
-        return attrs.evolve(
-            last, status=new, error_message=message or last.error_message
-        )
 
     return Source(
         noun="document",
@@ -242,7 +213,7 @@ def document_source(documents: _Pages[Document]) -> Source[Document]:
         status_of=lambda document: document.status,
         progress_of=_percent,
         message_of=lambda document: document.error_message,
-        with_status=with_status,
+        with_status=_setter(Document, "document_id", DocumentStatus, "error_message"),
         page=_pager(documents),
         first_page=0,
     )
@@ -252,17 +223,6 @@ def transcription_source(
     transcriptions: _Pages[Transcription],
 ) -> Source[Transcription]:
     """Transcriptions: by id, or sweeps of every page of List Transcriptions."""
-
-    def with_status(
-        transcription_id: str,
-        status: str,
-        message: str | None,
-        last: Transcription | None,
-    ) -> Transcription:
-        new = TranscriptionStatus(status)
-        if last is None:
-            return Transcription(transcription_id=transcription_id, status=new)
-        return attrs.evolve(last, status=new)
 
     return Source(
         noun="transcription",
@@ -277,9 +237,33 @@ def transcription_source(
         status_of=lambda transcription: transcription.status,
         progress_of=lambda _: None,
         message_of=lambda _: None,
-        with_status=with_status,
+        with_status=_setter(
+            Transcription, "transcription_id", TranscriptionStatus, None
+        ),
         page=_pager(transcriptions),
     )
+
+
+def _setter(
+    cls: Callable[..., _A],
+    id_field: str,
+    status_type: type[OpenStrEnum],
+    message_field: str | None,
+) -> Callable[[str, str, str | None, _A | None], _A]:
+    """``with_status`` for a resource: a new item, or the last one evolved."""
+
+    def with_status(
+        resource_id: str, status: str, message: str | None, last: _A | None
+    ) -> _A:
+        changes: dict[str, object] = {"status": status_type(status)}
+        if message_field is not None:
+            kept = None if last is None else getattr(last, message_field)
+            changes[message_field] = message or kept
+        if last is None:
+            return cls(**{id_field: resource_id}, **changes)
+        return attrs.evolve(last, **changes)  # type: ignore[misc]  # mypy: protocol bound
+
+    return with_status
 
 
 def _pager(service: _Pages[_T]) -> Callable[[int, int], Awaitable[Page[_T]]]:
