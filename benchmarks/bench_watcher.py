@@ -1,31 +1,45 @@
-"""Benchmark ReplicaWatcher against hand-written polling loops, N replicas each.
+"""Benchmark the watchers against per-id polling, N ids each.
 
-Three variants watch N replicas (default 1,000, 10,000 and 50,000) on a
-FakeTavus process (``_fake_server.py``) until every replica's training has
-ended (training half-way, then completed or error, 2 to 8 s after the start):
+``--resource`` picks the suite. ``replicas`` (the default): three variants
+watch N replicas (default 1,000, 10,000 and 50,000) on a FakeTavus process
+(``_fake_server.py``) until every replica's training has ended (training
+half-way, then completed or error, 2 to 8 s after the start):
 
 - ``watcher``: ``ReplicaWatcher`` (batched list requests, one interval);
 - ``gather``: one raw-aiohttp polling coroutine per replica, run with
   ``asyncio.gather`` (``_baselines.py``);
 - ``sequential``: one raw-aiohttp loop polling the ids one after another.
 
+``videos``: the account holds 1.2 N videos, 0.2 N of them already ready;
+the N watched ones generate for 2 to 8 s, then are ready (or, about 2%,
+error). Variants (``_watchers.py``, ``_baselines.py``):
+
+- ``watcher``: ``client.videos.watcher()``, which chooses each cycle between
+  one GET per video due and a sweep of every page of List Videos;
+- ``watcher-by-id``: the same engine without pages: one GET per video due;
+- ``gather``: the hand-written loop above, on ``GET /v2/videos/{id}``
+  (``sequential`` too, when asked for).
+
 For each N and variant, two fresh client processes each talk to a fresh
 server process on 127.0.0.1, the variants of one N one after another:
 
-- timing: poll every replica to its outcome; measure requests (the server's
+- timing: poll every id to its outcome; measure requests (the server's
   count), wall time, client and server CPU, peak RSS and the latency of every
   status change, and check every outcome against the server's script; a run
   still going after ``--deadline`` seconds, or a hand-written loop stopped by
   a failed request (it has no retries), is reported as stopped, with the
   requests sent so far;
-- memory: poll every replica while none changes and measure, with
-  tracemalloc, what the variant holds per replica once each was seen once.
+- memory: poll every id while none changes and measure, with tracemalloc,
+  what the variant holds per id once each was seen once.
 
 Requests per poll cycle is the server's request count / (wall / interval).
 
-Usage: ``python benchmarks/bench_watcher.py [--n 1000 10000 50000]
-[--variants watcher gather sequential] [--interval 1.0] [--deadline 180]``.
-It prints two tables and writes JSON (``--json``); ``benchmarks/plot.py``
+``job``: the whole-job figure of ``_whole_job.py`` (N replicas training for
+hours on the fake's virtual clock, with and without progress-based cadence).
+
+Usage: ``python benchmarks/bench_watcher.py [--resource replicas|videos|job]
+[--n 1000 10000 50000] [--variants ...] [--interval 1.0] [--deadline 180]``.
+It prints its tables and writes JSON (``--json``); ``benchmarks/plot.py``
 draws it. See benchmarks/README.md.
 """
 
@@ -42,93 +56,66 @@ import sys
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import aclosing, asynccontextmanager
-from functools import partial
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import _watcher_tables as tables
 import aiohttp
-from _baselines import BASELINES, FirstSightings, Poll, Tally, by_hand
-from _baselines import EXPECTED as BASELINE_EXPECTED
-from _common import RESULTS, ServerProcess, report_header, text_table, write_report
-from _fake_server import ERROR_MESSAGE, ERROR_RATE, LONGEST, SHORTEST
+from _baselines import POLLED, FirstSightings, Poll, Tally, by_hand
+from _common import RESULTS, ServerProcess, report_header, write_report
+from _fake_server import ERROR_RATE, LONGEST, OTHERS, SHORTEST
+from _watchers import EXPECTED, LIBRARY, by_library
+from _whole_job import job_table, whole_job
 
-from tavus_async import ReplicaOutcome, ReplicaWatcher, TavusClient
 
-
-VARIANTS = ("watcher", *BASELINES)
-BYTES_TARGET = 2048
-REQUEST_SHARE_TARGET = 50  # requests <= 1/50 of per-id polling ...
-REQUEST_SHARE_AT = 10_000  # ... at this N
+VARIANTS = {
+    "replicas": ("watcher", "gather", "sequential"),
+    "videos": ("watcher", "watcher-by-id", "gather"),
+}
+"""Each suite's variants by default."""
+EXTRA = {"videos": ("sequential",)}
+"""Variants a suite runs only when asked for."""
+NOUN = {"replicas": "replica", "videos": "video"}
+"""What each suite watches, in the names of its figures."""
+JSON = {
+    "replicas": "bench_watcher.json",
+    "videos": "bench_watcher_videos.json",
+    "job": "bench_watcher_job.json",
+}
+"""Each suite's JSON report in ``benchmarks/results/``."""
 LATENCY_SLACK = 0.1  # p99 latency <= interval + this
 MEMORY_INTERVAL = 3600.0  # no second poll cycle during the memory phase
-WATCHER_EXPECTED = {
-    "completed": ("reached", "completed", None),
-    "error": ("failed", "error", ERROR_MESSAGE),
-}
-"""The outcome the watcher must report, by the server's final status."""
 
 T = TypeVar("T")
 
 
-def fake_server(n: int, seed: int) -> ServerProcess:
-    """``_fake_server.py`` seeded with N replicas."""
-    return ServerProcess("_fake_server.py", "--n", str(n), "--seed", str(seed))
+def fake_server(n: int, args: argparse.Namespace, *, memory: bool) -> ServerProcess:
+    """``_fake_server.py`` for the suite, seeded with N ids to watch.
 
-
-async def watch(
-    client: TavusClient,
-    ids: list[str],
-    concurrency: int,
-    interval: float,
-    tally: Tally,
-) -> dict[str, Any]:
-    """Watch every id with ``ReplicaWatcher``; return its own counts."""
-    watcher = ReplicaWatcher(
-        client, poll_interval=interval, max_concurrency=concurrency
+    For the memory phase, videos generate for two ``MEMORY_INTERVAL`` so that
+    none changes while it runs (replicas do not change before ``go``).
+    """
+    shortest, longest = args.duration
+    if memory and args.resource == "videos":
+        shortest = longest = 2 * MEMORY_INTERVAL
+    return ServerProcess(
+        "_fake_server.py",
+        *("--resource", args.resource, "--n", str(n), "--seed", str(args.seed)),
+        *("--shortest", str(shortest), "--longest", str(longest)),
     )
-    async with aclosing(watcher.watch(ids)) as events:
-        async for event in events:
-            now = time.monotonic()
-            if isinstance(event, ReplicaOutcome):
-                status = None if event.status is None else event.status.value
-                outcome = (event.kind.value, status, event.error_message)
-                tally.ended(event.replica_id, outcome, now)
-            else:
-                was = None if event.previous is None else event.previous.status.value
-                tally.saw(event.replica_id, was, event.status.value, now, event.at)
-    stats = watcher.stats
-    return {
-        "watcher_list_requests": stats.list_requests,
-        "watcher_get_requests": stats.get_requests,
-        "watcher_requests": stats.requests,
-        "transient_failures": stats.transient_failures,
-    }
 
 
 @asynccontextmanager
 async def connected(
-    variant: str, server: ServerProcess, concurrency: int
+    suite: str, variant: str, hello: dict[str, Any], concurrency: int
 ) -> AsyncIterator[Poll]:
-    """A warmed-up client of ``variant`` for the server, as a ``Poll``.
-
-    ``concurrency`` connections are opened first: a running application has
-    its connections (and the converter its hooks) before it polls anything.
-    """
-    hello = server.read()
-    ids: list[str] = hello["ids"]
-    if variant == "watcher":
-        async with TavusClient(api_key=hello["api_key"], base_url=hello["url"]) as c:
-            batch = ids[:100]
-            await asyncio.gather(
-                *(
-                    c.replicas.list(replica_ids=batch, limit=len(batch))
-                    for _ in range(concurrency)
-                )
-            )
-            yield partial(watch, c, ids, concurrency)
+    """A warmed-up client of ``variant`` for the server that said ``hello``."""
+    if variant in LIBRARY[suite]:
+        async with by_library(suite, variant, hello, concurrency) as poll:
+            yield poll
         return
-    async with by_hand(variant, hello) as poll:
+    async with by_hand(variant, POLLED[suite], hello) as poll:
         yield poll
 
 
@@ -147,17 +134,20 @@ async def within(deadline: float, work: Awaitable[T]) -> tuple[T | None, str | N
 
 
 async def timing(variant: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Poll N replicas to the end; return requests, wall, CPU, RSS and latency."""
-    interval = args.interval
-    with fake_server(n, args.seed) as server:
-        async with connected(variant, server, args.concurrency) as poll:
+    """Poll N ids to the end; return requests, wall, CPU, RSS and latency."""
+    suite, interval = args.resource, args.interval
+    with fake_server(n, args, memory=False) as server:
+        async with connected(suite, variant, server.read(), args.concurrency) as poll:
             server.send("go")
-            expected = WATCHER_EXPECTED if variant == "watcher" else BASELINE_EXPECTED
-            tally = Tally(server.read()["changes"], expected)
+            expected = (
+                EXPECTED[suite] if variant in LIBRARY[suite] else POLLED[suite].expected
+            )
+            tally = Tally(server.read()["changes"], expected, POLLED[suite].initial)
+            ids = list(tally.changes)
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             cpu_before = time.process_time()
             start = time.monotonic()
-            extra, stopped = await within(args.deadline, poll(interval, tally))
+            extra, stopped = await within(args.deadline, poll(ids, interval, tally))
             wall = time.monotonic() - start
             cpu = time.process_time() - cpu_before
         counts = server.stop()
@@ -169,7 +159,11 @@ async def timing(variant: str, n: int, args: argparse.Namespace) -> dict[str, An
         "server_get_requests": counts["get_requests"],
         "server_requests": requests,
         "requests_per_cycle": requests / (wall / interval),
-        "replica_polls": counts["list_ids"] + counts["get_requests"],
+        **(
+            {"replica_polls": counts["list_ids"] + counts["get_requests"]}
+            if "list_ids" in counts
+            else {}
+        ),
         "server_cpu_s": counts["cpu_seconds"],
         "client_cpu_s": cpu,
         "client_cpu_share_of_wall": cpu / wall,
@@ -182,7 +176,7 @@ async def timing(variant: str, n: int, args: argparse.Namespace) -> dict[str, An
     finished = [steps[-1][0] for steps in tally.changes.values()]
     per_id = sum(math.floor((done - start) / interval) + 1 for done in finished)
     ideal = max(finished) - start + interval
-    if counts["list_requests"]:
+    if counts["list_requests"] and "list_ids" in counts:
         row["mean_list_batch"] = counts["list_ids"] / counts["list_requests"]
     return row | {
         "ideal_s": ideal,
@@ -191,20 +185,28 @@ async def timing(variant: str, n: int, args: argparse.Namespace) -> dict[str, An
         "requests_share": requests / per_id,
         **extra,
         **tally.figures(),
+        "endings": tally.endings(),
     }
 
 
 async def memory(variant: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Bytes ``variant`` holds per replica once every replica was seen once."""
-    with fake_server(n, args.seed) as server:
-        async with connected(variant, server, args.concurrency) as poll:
+    """Bytes ``variant`` holds per id once every id was seen once."""
+    suite, noun = args.resource, NOUN[args.resource]
+    with fake_server(n, args, memory=True) as server:
+        hello = server.read()
+        async with connected(suite, variant, hello, args.concurrency) as poll:
+            if suite == "replicas":
+                ids = hello["ids"]
+            else:  # the videos to watch are generated on "go"
+                server.send("go")
+                ids = list(server.read()["changes"])
             sink = FirstSightings(n)
             gc.collect()
             tracemalloc.start()
             before = tracemalloc.take_snapshot()
             baseline = tracemalloc.get_traced_memory()[0]
             polling, stopped = await within(
-                args.deadline, sink.start(poll, MEMORY_INTERVAL)
+                args.deadline, sink.start(poll, ids, MEMORY_INTERVAL)
             )
             gc.collect()
             held = tracemalloc.get_traced_memory()[0] - baseline
@@ -219,10 +221,10 @@ async def memory(variant: str, n: int, args: argparse.Namespace) -> dict[str, An
     top = after.compare_to(before, "lineno")[:10]
     return {
         "memory_held_bytes": held,
-        "bytes_per_replica": held / n,
+        f"bytes_per_{noun}": held / n,
         "memory_top": [
-            f"{stat.size_diff / n:7.1f} B/replica  {stat.count_diff / n:5.2f} "
-            f"blocks/replica  {stat.traceback[0].filename}:{stat.traceback[0].lineno}"
+            f"{stat.size_diff / n:7.1f} B/{noun}  {stat.count_diff / n:5.2f} "
+            f"blocks/{noun}  {stat.traceback[0].filename}:{stat.traceback[0].lineno}"
             for stat in top
         ],
     }
@@ -235,8 +237,10 @@ def run_child(
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
-        *("--phase", phase, "--variants", variant, "--n", str(n)),
+        *("--resource", args.resource, "--phase", phase),
+        *("--variants", variant, "--n", str(n)),
         *("--seed", str(args.seed), "--interval", str(args.interval)),
+        *("--duration", *map(str, args.duration)),
         *("--concurrency", str(args.concurrency), "--deadline", str(args.deadline)),
     ]
     out = subprocess.run(  # noqa: S603 - this very script
@@ -247,117 +251,53 @@ def run_child(
 
 
 def verdicts(row: dict[str, Any], interval: float) -> dict[str, str]:
-    """PASS, FAIL or n/a for each of the watcher's targets."""
+    """PASS, FAIL or n/a for each of the replica watcher's targets."""
 
     def verdict(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
 
     return {
         "requests": (
-            verdict(row["requests_share"] <= 1 / REQUEST_SHARE_TARGET)
-            if row["n"] >= REQUEST_SHARE_AT
+            verdict(row["requests_share"] <= 1 / tables.REQUEST_SHARE_TARGET)
+            if row["n"] >= tables.REQUEST_SHARE_AT
             else "n/a"
         ),
-        "memory": verdict(row["bytes_per_replica"] <= BYTES_TARGET),
+        "memory": verdict(row["bytes_per_replica"] <= tables.BYTES_TARGET),
         "latency": verdict(row["latency_p99_s"] <= interval + LATENCY_SLACK),
     }
 
 
-def comparison(rows: list[dict[str, Any]]) -> str:
-    """Every variant at every N, side by side."""
-
-    def ms(row: dict[str, Any], key: str) -> str:
-        return f"{row[key] * 1000:,.0f}" if key in row else "-"
-
-    header = (
-        "N",
-        "variant",
-        "wall s",
-        "requests",
-        "req/cycle",
-        "client CPU s",
-        "server CPU s",
-        "peak RSS MB",
-        "B/replica",
-        "latency p50 ms",
-        "p99 ms",
-        "changes seen",
-    )
-    lines = [
-        (
-            f"{row['n']:,}",
-            row["variant"],
-            f"{row['wall_s']:.2f}"
-            if row["stopped"] is None
-            else f"{row['wall_s']:.0f} ({row['stopped']})",
-            f"{row['server_requests']:,}",
-            f"{row['requests_per_cycle']:,.0f}",
-            f"{row['client_cpu_s']:.2f}",
-            f"{row['server_cpu_s']:.2f}",
-            f"{row['peak_rss_mb']:.0f}",
-            f"{row['bytes_per_replica']:,.0f}"
-            if "bytes_per_replica" in row
-            else row["memory_stopped"],
-            ms(row, "latency_median_s"),
-            ms(row, "latency_p99_s"),
-            f"{row.get('status_changes_seen', 0):,}",
-        )
-        for row in rows
-    ]
-    return text_table(header, lines)
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's settings, for the report."""
+    common = {
+        "variants": args.variants,
+        "interval_s": args.interval,
+        "concurrency": args.concurrency,
+        "seed": args.seed,
+        "deadline_s": args.deadline,
+        "training_s": args.duration,
+        "error_rate": ERROR_RATE,
+    }
+    if args.resource == "replicas":
+        return common
+    return {"resource": "videos", "others_per_watched": OTHERS} | common
 
 
-def targets(rows: list[dict[str, Any]], interval: float) -> str:
-    """The watcher's rows against its targets."""
-    limit_ms = (interval + LATENCY_SLACK) * 1000
-    header = (
-        "N",
-        "wall/ideal",
-        "requests",
-        "per-id polls",
-        f"share (<=1/{REQUEST_SHARE_TARGET} @{REQUEST_SHARE_AT:,})",
-        f"B/replica (<={BYTES_TARGET:,})",
-        f"p99 ms (<={limit_ms:,.0f})",
-    )
-    lines = [
-        (
-            f"{row['n']:,}",
-            f"{row['wall_over_ideal']:.3f}",
-            f"{row['watcher_requests']:,} ({row['server_requests']:,})",
-            f"{row['per_id_polling_requests']:,}",
-            f"1/{1 / row['requests_share']:.0f} {row['verdicts']['requests']}",
-            f"{row['bytes_per_replica']:,.0f} {row['verdicts']['memory']}",
-            f"{row['latency_p99_s'] * 1000:,.0f} {row['verdicts']['latency']}",
-        )
-        for row in rows
-        if "verdicts" in row
-    ]
-    return text_table(header, lines)
+def targets(args: argparse.Namespace) -> dict[str, Any]:
+    """The replica watcher's targets (issue #3); videos have none."""
+    if args.resource != "replicas":
+        return {}
+    return {
+        "requests_share_max": (
+            f"1/{tables.REQUEST_SHARE_TARGET} at N={tables.REQUEST_SHARE_AT}"
+        ),
+        "bytes_per_replica_max": tables.BYTES_TARGET,
+        "latency_p99_max_s": args.interval + LATENCY_SLACK,
+    }
 
 
-def main() -> None:
-    """Run every variant at every N, print the tables and write the JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10_000, 50_000])
-    parser.add_argument(
-        "--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS)
-    )
-    parser.add_argument("--interval", type=float, default=1.0, help="poll interval")
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="the watcher's max_concurrency"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="seed of the timelines")
-    parser.add_argument(
-        "--deadline", type=float, default=180.0, help="seconds a timing run may take"
-    )
-    parser.add_argument("--json", type=Path, default=RESULTS / "bench_watcher.json")
-    parser.add_argument("--phase", choices=("timing", "memory"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.phase is not None:
-        (n,), (variant,) = args.n, args.variants
-        phase = timing if args.phase == "timing" else memory
-        print(json.dumps(asyncio.run(phase(variant, n, args))))
-        return
+def run_suite(args: argparse.Namespace) -> None:
+    """Run every variant of the suite at every N, print the tables, write JSON."""
     rows = []
     for n in args.n:
         timed = {v: run_child("timing", v, n, args) for v in args.variants}
@@ -370,27 +310,90 @@ def main() -> None:
             rows.append(row)
             print(f"N={n:,} {variant}: done", file=sys.stderr)
     report = report_header("bench_watcher") | {
-        "settings": {
-            "variants": args.variants,
-            "interval_s": args.interval,
-            "concurrency": args.concurrency,
-            "seed": args.seed,
-            "deadline_s": args.deadline,
-            "training_s": [SHORTEST, LONGEST],
-            "error_rate": ERROR_RATE,
-        },
-        "targets": {
-            "requests_share_max": f"1/{REQUEST_SHARE_TARGET} at N={REQUEST_SHARE_AT}",
-            "bytes_per_replica_max": BYTES_TARGET,
-            "latency_p99_max_s": args.interval + LATENCY_SLACK,
-        },
+        "settings": settings(args),
+        "targets": targets(args),
         "results": rows,
     }
-    print(comparison(rows))
-    if any("verdicts" in row for row in rows):
+    if args.resource == "videos":
+        print(tables.videos(rows))
         print()
-        print(targets(rows, args.interval))
+        print(tables.video_ratios(rows))
+    else:
+        print(tables.comparison(rows))
+        if any("verdicts" in row for row in rows):
+            print()
+            print(tables.targets(rows, args.interval, LATENCY_SLACK))
     write_report(args.json, report)
+
+
+def job(args: argparse.Namespace) -> None:
+    """The whole-job figure (``_whole_job.py``): print its table, write JSON."""
+    report = report_header("bench_watcher") | asyncio.run(whole_job(args))
+    print(job_table(report["results"]))
+    write_report(args.json, report)
+
+
+def arguments() -> argparse.Namespace:
+    """The command line, with each suite's defaults filled in."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--resource", choices=("replicas", "videos", "job"), default="replicas"
+    )
+    parser.add_argument("--n", type=int, nargs="+", help="ids to watch")
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=("watcher", "watcher-by-id", "gather", "sequential"),
+    )
+    parser.add_argument("--interval", type=float, default=1.0, help="poll interval")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="the watcher's max_concurrency"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the timelines")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        nargs=2,
+        default=[SHORTEST, LONGEST],
+        metavar=("SHORTEST", "LONGEST"),
+        help="seconds each watched job takes (a seeded uniform draw)",
+    )
+    parser.add_argument(
+        "--deadline", type=float, default=180.0, help="seconds a timing run may take"
+    )
+    parser.add_argument("--json", type=Path, help="the report's path")
+    parser.add_argument("--phase", choices=("timing", "memory"), help=argparse.SUPPRESS)
+    job_options = parser.add_argument_group("--resource job (_whole_job.py)")
+    job_options.add_argument("--hours", type=float, default=4.0, help="training")
+    job_options.add_argument("--spread", type=float, default=0.1, help="share")
+    job_options.add_argument("--ramp", type=float, default=600.0, help="seconds")
+    job_options.add_argument(
+        "--longest", type=float, default=1800.0, help="max_poll_interval"
+    )
+    args = parser.parse_args()
+    if args.n is None:
+        args.n = [10_000] if args.resource == "job" else [1000, 10_000, 50_000]
+    if args.json is None:
+        args.json = RESULTS / JSON[args.resource]
+    if args.resource != "job":
+        allowed = VARIANTS[args.resource] + EXTRA.get(args.resource, ())
+        args.variants = args.variants or list(VARIANTS[args.resource])
+        if not set(args.variants) <= set(allowed):
+            parser.error(f"--resource {args.resource} has the variants {allowed}")
+    return args
+
+
+def main() -> None:
+    """Run the suite ``--resource`` names, or one phase of it (``--phase``)."""
+    args = arguments()
+    if args.resource == "job":
+        job(args)
+    elif args.phase is not None:
+        (n,), (variant,) = args.n, args.variants
+        phase = timing if args.phase == "timing" else memory
+        print(json.dumps(asyncio.run(phase(variant, n, args))))
+    else:
+        run_suite(args)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Plot ``bench_watcher.py``'s figures: requests per poll cycle and memory against N.
 
-Reads ``benchmarks/results/bench_watcher.json`` and writes two PNG files to
-``benchmarks/plots/``, each with one line per variant (the watcher and the
+Reads ``benchmarks/results/bench_watcher.json`` (or the videos suite's
+``bench_watcher_videos.json``) and writes two PNG files to
+``benchmarks/plots/``, each with one line per variant (the watchers and the
 hand-written baselines) over a logarithmic N axis:
 
-- ``requests_per_cycle.png``: requests per poll interval of wall time
-  (``requests / (wall / interval)``), with the one request per replica and
-  interval that per-id polling needs to keep the interval, for reference;
-- ``memory_per_replica.png``: bytes held per watched replica (tracemalloc).
+- ``requests_per_cycle.png`` (``videos_requests_per_cycle.png``): requests
+  per poll interval of wall time (``requests / (wall / interval)``), with the
+  one request per id and interval that per-id polling needs to keep the
+  interval, for reference;
+- ``memory_per_replica.png`` (``memory_per_video.png``): bytes held per
+  watched id (tracemalloc).
 
 Usage: ``python benchmarks/plot.py [--json PATH] [--out DIR]``. Needs
 matplotlib (the ``bench`` extra).
@@ -39,8 +42,27 @@ STYLE = {
         "marker": "^",
         "label": "sequential (by hand)",
     },
+    "watcher-by-id": {
+        "color": "tab:purple",
+        "marker": "D",
+        "label": "Watcher, by id only",
+    },
 }
 """How each variant is drawn."""
+
+LABELS = {"videos": {"watcher": "videos.watcher() (its own choice)"}}
+"""Labels of a suite other than replicas, where they differ."""
+
+
+def suite(report: dict[str, Any]) -> str:
+    """The suite a report is of: ``replicas`` or ``videos``."""
+    resource: str = report["settings"].get("resource", "replicas")
+    return resource
+
+
+def noun(report: dict[str, Any]) -> str:
+    """What the report's suite watches: ``replica`` or ``video``."""
+    return suite(report).removesuffix("s")
 
 
 def by_variant(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -53,7 +75,7 @@ def by_variant(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 def draw(
     axes: Axes,
-    variants: dict[str, list[dict[str, Any]]],
+    report: dict[str, Any],
     key: str,
     *,
     stopped: str | None = None,
@@ -63,6 +85,8 @@ def draw(
     Rows without ``key`` are left out; rows whose ``stopped`` key is set (a run
     stopped before the end) get a black ring and the reason.
     """
+    variants = by_variant(report["results"])
+    labels = LABELS.get(suite(report), {})
     for variant, rows in variants.items():
         style = STYLE[variant]
         points = [row for row in rows if key in row]
@@ -71,7 +95,7 @@ def draw(
             [row[key] for row in points],
             color=style["color"],
             marker=style["marker"],
-            label=style["label"],
+            label=labels.get(variant, style["label"]),
         )
         for row in points:
             if stopped is not None and row[stopped] is not None:
@@ -94,15 +118,16 @@ def draw(
     axes.set_xscale("log")
     axes.set_xticks(ns, labels=[f"{n:,}" for n in ns])
     axes.minorticks_off()
-    axes.set_xlabel("replicas watched (N)")
+    axes.set_xlabel(f"{noun(report)}s watched (N)")
     axes.grid(True, which="both", alpha=0.3)
 
 
 def subtitle(report: dict[str, Any]) -> str:
     """The run's settings and machine, in one line."""
     settings, host = report["settings"], report["machine"]
+    job = "training" if suite(report) == "replicas" else "generation"
     return (
-        f"interval {settings['interval_s']:g} s, training "
+        f"interval {settings['interval_s']:g} s, {job} "
         f"{settings['training_s'][0]:g}-{settings['training_s'][1]:g} s; "
         f"{host['cpus']} CPUs, Python {host['python']}, aiohttp {host['aiohttp']}, "
         f"commit {host.get('commit', '?')}, {report['date'][:10]}"
@@ -130,53 +155,54 @@ def requests_plot(report: dict[str, Any], path: Path) -> None:
         color="grey",
         label="per-id polling at the interval (N per cycle)",
     )
-    draw(axes, by_variant(rows), "requests_per_cycle", stopped="stopped")
+    draw(axes, report, "requests_per_cycle", stopped="stopped")
     axes.set_yscale("log")
     axes.set_ylabel("requests per poll cycle  (requests / (wall / interval))")
-    figure.suptitle("Requests per poll cycle, watching N replicas to the end")
+    figure.suptitle(f"Requests per poll cycle, watching N {noun(report)}s to the end")
     save(figure, axes, report, path)
 
 
 def memory_plot(report: dict[str, Any], path: Path) -> None:
-    """Bytes held per watched replica against N."""
+    """Bytes held per watched id against N."""
     figure, axes = plt.subplots(figsize=(8, 5.5))
-    variants = by_variant(report["results"])
-    draw(axes, variants, "bytes_per_replica")
-    for rows in variants.values():
-        for row in rows:
-            if "bytes_per_replica" in row:
-                axes.annotate(
-                    f"{row['bytes_per_replica']:,.0f} B",
-                    (row["n"], row["bytes_per_replica"]),
-                    textcoords="offset points",
-                    xytext=(7, 4),
-                    ha="left",
-                    fontsize=8,
-                )
-    target = report["targets"]["bytes_per_replica_max"]
-    axes.axhline(
-        target,
-        linestyle="--",
-        color="tab:blue",
-        alpha=0.5,
-        label=f"the watcher's target ({target:,} B)",
-    )
+    key = f"bytes_per_{noun(report)}"
+    draw(axes, report, key)
+    for row in report["results"]:
+        if key in row:
+            axes.annotate(
+                f"{row[key]:,.0f} B",
+                (row["n"], row[key]),
+                textcoords="offset points",
+                xytext=(7, 4),
+                ha="left",
+                fontsize=8,
+            )
+    target = report["targets"].get(f"{key}_max")
+    if target is not None:
+        axes.axhline(
+            target,
+            linestyle="--",
+            color="tab:blue",
+            alpha=0.5,
+            label=f"the watcher's target ({target:,} B)",
+        )
     axes.set_ylim(bottom=0)
-    axes.set_ylabel("bytes held per watched replica (tracemalloc)")
-    figure.suptitle("Memory per watched replica, each seen once, none changed")
+    axes.set_ylabel(f"bytes held per watched {noun(report)} (tracemalloc)")
+    figure.suptitle(f"Memory per watched {noun(report)}, each seen once, none changed")
     save(figure, axes, report, path)
 
 
 def main() -> None:
-    """Read the JSON, write both plots."""
+    """Read the JSON, write both plots (named for the report's suite)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=RESULTS / "bench_watcher.json")
     parser.add_argument("--out", type=Path, default=HERE / "plots")
     args = parser.parse_args()
     report = json.loads(args.json.read_text())
     args.out.mkdir(parents=True, exist_ok=True)
-    requests_plot(report, args.out / "requests_per_cycle.png")
-    memory_plot(report, args.out / "memory_per_replica.png")
+    prefix = "" if suite(report) == "replicas" else f"{suite(report)}_"
+    requests_plot(report, args.out / f"{prefix}requests_per_cycle.png")
+    memory_plot(report, args.out / f"memory_per_{noun(report)}.png")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""The per-call benchmark still runs: a few calls, one round, against its own server.
+"""The benchmarks still run: a few calls or ids, against their own servers.
 
 The figures come from full runs (``benchmarks/README.md``); this only keeps the
-script from rotting as the library changes.
+scripts from rotting as the library changes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_overhead.py"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+SCRIPT = BENCHMARKS / "bench_overhead.py"
 
 
 @pytest.mark.parametrize("extra", [[], ["--layers"]], ids=["variants", "layers"])
@@ -43,3 +44,57 @@ def test_bench_overhead_runs_and_reports(tmp_path: Path, extra: list[str]) -> No
     ]
     assert len(cells) >= 4
     assert all(cell["wall_us"] > 0 and cell["wall_ratio"] > 0 for cell in cells)
+
+
+def test_bench_watcher_videos_sweeps_and_looks_up(tmp_path: Path) -> None:
+    """The engine sweeps the list, by-id looks each video up; both end as scripted.
+
+    Every outcome is checked against the fake's script inside the run (a
+    wrong one fails it); here the report must say which way each polled.
+    """
+    out = tmp_path / "videos.json"
+    n = 20
+    subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_watcher.py"),
+            *("--resource", "videos", "--n", str(n), "--interval", "0.1"),
+            *("--duration", "0.2", "0.5", "--deadline", "30"),
+            *("--variants", "watcher", "watcher-by-id", "--json", str(out)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
+    rows = {row["variant"]: row for row in json.loads(out.read_text())["results"]}
+    engine, by_id = rows["watcher"], rows["watcher-by-id"]
+
+    assert engine["watcher_sweeps"] >= 1
+    assert engine["server_list_requests"] == engine["watcher_sweep_requests"]
+    assert 0 == by_id["server_list_requests"]
+    assert by_id["server_get_requests"] == by_id["watcher_get_requests"]
+    assert "by_id" == by_id["watcher_mode"]
+    for row in (engine, by_id):
+        assert n == sum(row["endings"].values())
+        assert n == row["status_changes_seen"]
+        assert row["bytes_per_video"] > 0
+
+
+def test_bench_watcher_job_runs(tmp_path: Path) -> None:
+    """``--resource job`` runs ``_whole_job.py``: both cadences, each with requests."""
+    out = tmp_path / "job.json"
+    subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_watcher.py"),
+            *("--resource", "job", "--n", "50", "--hours", "0.1"),
+            *("--json", str(out)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
+    rows = json.loads(out.read_text())["results"]
+
+    assert 2 == len(rows)
+    assert all(row["requests"] > 0 for row in rows)

@@ -237,7 +237,9 @@ class Run(Generic[_T]):
         self.schedule.remove(resource_id)
         read = self.source
         status = None if item is None else read.status_of(item)
-        message = None if item is None else read.message_of(item)
+        message = None
+        if item is not None and kind is OutcomeKind.FAILED:
+            message = read.message_of(item)
         detail = _outcomes.describe(kind, read.lifecycle.failure, status, message, why)
         self._events.append(
             self._outcome_type(
