@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 
 if TYPE_CHECKING:
-    from tavus_async.watch.events import ReplicaOutcome
+    from tavus_async.watch.events import Outcome
 
 
 __all__ = [
@@ -131,23 +131,24 @@ class ClientStateError(TavusError, RuntimeError):
 
 
 class WatchError(TavusError):
-    """Raised by ``ReplicaWatcher.wait(raise_on_error=True)`` when a replica is not ok.
+    """Raised by a watcher's ``wait(raise_on_error=True)`` when an id is not ok.
 
     Attributes:
-        outcomes: Every replica's outcome, ok ones included, by replica id.
-        failures: The outcomes that are not ok, by replica id.
+        outcomes: Every id's outcome, ok ones included, by id
+            (:class:`~tavus_async.ReplicaOutcome` values from a replica watcher).
+        failures: The outcomes that are not ok, by id.
     """
 
-    def __init__(self, message: str, outcomes: Mapping[str, ReplicaOutcome]) -> None:
+    def __init__(self, message: str, outcomes: Mapping[str, Outcome[Any]]) -> None:
         super().__init__(message)
-        self.outcomes: Mapping[str, ReplicaOutcome] = dict(outcomes)
-        self.failures: Mapping[str, ReplicaOutcome] = {
+        self.outcomes: Mapping[str, Outcome[Any]] = dict(outcomes)
+        self.failures: Mapping[str, Outcome[Any]] = {
             key: outcome for key, outcome in outcomes.items() if not outcome.ok
         }
 
 
 class WatchTimeoutError(WatchError, TimeoutError):
-    """A :class:`WatchError` where every replica that is not ok timed out."""
+    """A :class:`WatchError` where every id that is not ok timed out."""
 
 
 class APIError(TavusError):

@@ -157,6 +157,7 @@ class Run(Generic[_T]):
                 self._expire(now)
                 while self._events:
                     yield self._events.popleft()
+                self._admit(self.now())  # ids added while the consumer held an event
                 if not self.schedule and not self.incoming and self.adding_done:
                     return
                 free = self._max_concurrency - len(in_flight)

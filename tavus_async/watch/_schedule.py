@@ -48,6 +48,7 @@ class Entry:
         "deadline",
         "due",
         "fetch",
+        "fraction",
         "id",
         "interval",
         "item",
@@ -64,6 +65,7 @@ class Entry:
         self.busy = False
         self.fetch: Fetch | None = None
         self.anchor: Anchor | None = None
+        self.fraction: float | None = None
 
 
 @frozen
@@ -398,6 +400,10 @@ class Schedule:
     ) -> None:
         entry.busy = False
         fraction = sighting.fraction
+        if fraction is not None and (
+            fraction <= 0 or (entry.fraction is not None and fraction < entry.fraction)
+        ):
+            entry.anchor = None  # not moving yet (queued), or started over
         entry.interval = next_interval(
             base=self._interval,
             longest=self._max_interval,
@@ -408,10 +414,10 @@ class Schedule:
             step=sighting.step,
             now=started,
         )
-        if fraction is not None and (
-            entry.anchor is None or fraction < entry.anchor.fraction
-        ):
-            entry.anchor = Anchor(started, fraction)
+        if fraction is not None:
+            if fraction > 0 and entry.anchor is None:
+                entry.anchor = Anchor(started, fraction)
+            entry.fraction = fraction
         self._set_due(entry, max(now, started + entry.interval * factor))
 
     def _set_due(self, entry: Entry, due: float) -> None:

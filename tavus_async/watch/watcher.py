@@ -367,7 +367,7 @@ class Watcher(Generic[_T]):
             raise error(
                 f"{len(failures)} of {len(ordered)} {self.noun}s did not reach "
                 f"their target; first {first.id}: {first.detail}",
-                ordered,  # type: ignore[arg-type]
+                ordered,
             )
         return ordered
 
