@@ -19,13 +19,20 @@ import attrs
 import pytest
 from aiohttp import web
 
+from tavus_async.errors import WebhookError
 from tavus_async.testing import CallbackDelivery, FakeTavus, TimelineStep, free_port
 from tavus_async.testing._callbacks import Outbox
 from tavus_async.testing._wire import Replica, replica_callback
+from tavus_async.types.videos import VideoStatus
+from tavus_async.types.webhooks import VideoCallback
+from tavus_async.webhooks import parse_callback
 from tavus_async.webhooks._aiohttp import start_app
+from tests.webhooks._videos import VIDEO_ERROR, VIDEO_READY
 
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+CALLBACK_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+"""A video callback's timestamps, as in Tavus's examples: a space and no zone."""
 VIDEO = "https://cdn.example.com/train.mp4"
 
 
@@ -106,6 +113,15 @@ async def create_replica(http: aiohttp.ClientSession, **fields: Any) -> str:
         http, "POST", "/v2/replicas", json={"train_video_url": VIDEO, **fields}
     )
     return str(body["replica_id"])
+
+
+async def generate_video(
+    http: aiohttp.ClientSession, replica_id: str, script: str, callback_url: str
+) -> str:
+    """Generate a video of ``replica_id`` and return its id."""
+    body = {"replica_id": replica_id, "script": script, "callback_url": callback_url}
+    created = await call(http, "POST", "/v2/videos", json=body)
+    return str(created["video_id"])
 
 
 async def create_conversation(
@@ -617,6 +633,55 @@ async def test_disabled_callbacks_are_dropped(
 
     assert [f"{last} ready"] == subjects(deliveries)
     assert "completed" == fake.replica(replica_id)["status"]
+
+
+# Videos and documents
+
+
+async def test_video_callbacks_have_the_shape_of_tavuss_examples(
+    fake: FakeTavus, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """Ready and error POST the whole video, keyed as Tavus's examples are."""
+    fake.videos.fail_matching("Broken")
+    replica_id = fake.add_replica()
+    url = receiver.hook("v")
+    ready_id = await generate_video(http, replica_id, "Hello", url)
+    error_id = await generate_video(http, replica_id, "Broken", url)
+    fake.advance(60)
+
+    bodies = {d.payload["video_id"]: d.payload for d in await fake.wait_callbacks(2)}
+    ready, error = bodies[ready_id], bodies[error_id]
+    events = [parse_callback(body) for body in (ready, error)]
+
+    assert (set(VIDEO_READY), set(VIDEO_ERROR)) == (set(ready), set(error))
+    assert (None, None) == (error["download_url"], error["stream_url"])
+    times = [
+        body[key] for body in (ready, error) for key in ("created_at", "updated_at")
+    ]
+    assert all(CALLBACK_TIME.fullmatch(t) for t in times), times
+    assert [VideoCallback, VideoCallback] == [type(e) for e in events]
+    assert [(ready_id, VideoStatus.READY), (error_id, VideoStatus.ERROR)] == [
+        (e.video_id, e.status) for e in events if isinstance(e, VideoCallback)
+    ]
+
+
+async def test_document_callbacks_are_documents_that_parse_callback_refuses(
+    fake: FakeTavus, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """The fake POSTs the document; with no body documented, it is refused by name."""
+    body = {"document_url": "https://cdn.example.com/a.pdf"}
+    created = await call(
+        http, "POST", "/v2/documents", json={**body, "callback_url": receiver.hook("d")}
+    )
+    fake.advance(60)
+
+    [delivery] = await fake.wait_callbacks(1)
+    document = await call(http, "GET", f"/v2/documents/{created['document_id']}")
+
+    assert document == delivery.payload
+    assert "ready" == delivery.payload["status"]
+    with pytest.raises(WebhookError, match="a document callback"):
+        parse_callback(delivery.payload)
 
 
 # Delivery

@@ -25,13 +25,15 @@
   ``prefer_attrib_converters``, ``detailed_validation``) and the hooks
   registered on it later (for ``X | None`` too) apply to our types as well.
 - Callbacks (:data:`~tavus_async.types.webhooks.CallbackEvent`) pick their
-  class by ``event_type`` (a conversation event) or by ``replica_id`` (a
-  training callback; one with a ``video_id`` is a video's, refused until
-  video callbacks are typed); unknown event types become the generic
-  :class:`~tavus_async.types.webhooks.ConversationCallback`. Each keeps the
-  object as received in ``raw``. A training callback's ``ready`` reads as
-  ``completed``; a shutdown reason under ``reason`` fills ``shutdown_reason``
-  and loses Tavus's " reached" suffix.
+  class by ``event_type`` or ``conversation_id`` (a conversation event), then
+  ``video_id`` (a video generation callback: the whole video, read as a
+  :class:`~tavus_async.types.videos.Video` and written back as one), then
+  ``replica_id`` (a training callback); unknown event types become the generic
+  :class:`~tavus_async.types.webhooks.ConversationCallback`, and document and
+  transcription callbacks, whose bodies Tavus does not document, are refused
+  by name. Each keeps the object as received in ``raw``. A training callback's
+  ``ready`` reads as ``completed``; a shutdown reason under ``reason`` fills
+  ``shutdown_reason`` and loses Tavus's " reached" suffix.
 """
 
 from __future__ import annotations

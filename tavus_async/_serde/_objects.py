@@ -3,11 +3,13 @@
 Each attrs class is read by cattrs' own function for it, generated once from
 the converter; the rules here wrap it: the Face/PAL names fill the old fields
 (:data:`ALIASES`), a null for a field with a default keeps the default, and a
-callback keeps the object as received in ``raw``.
+callback keeps the object as received in ``raw``. A video callback is the
+video itself on the wire: it is read as a :class:`Video` and written as one.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,6 +40,7 @@ from tavus_async.types.webhooks import (
     ReplicaTrainingCallback,
     ShutdownProperties,
     TranscriptionReady,
+    VideoCallback,
 )
 
 
@@ -71,6 +74,8 @@ EVENTS: dict[str, type[ConversationCallback]] = {
     )
     for event_type in cls.EVENT_TYPES
 }
+_UNREAD = {"document_id": "document", "transcription_id": "transcription"}
+"""Callbacks Tavus sends without documenting their body, by their id's key."""
 
 
 def structure_event(converter: cattrs.Converter, data: Any) -> CallbackEvent:
@@ -90,19 +95,39 @@ def structure_event(converter: cattrs.Converter, data: Any) -> CallbackEvent:
                 f"expected an object, got {json_type(properties)}", field="properties"
             )
     elif "video_id" in data:
-        raise WebhookError(
-            "a video generation callback (it has video_id); this version reads "
-            "replica training and conversation callbacks only"
-        )
+        cls = VideoCallback
     elif "replica_id" in data or "face_id" in data:
         cls = ReplicaTrainingCallback
     else:
-        raise WebhookError(
-            "not a Tavus callback: expected replica_id and status (a replica "
-            "training callback) or conversation_id and event_type (a "
-            "conversation callback)"
-        )
+        raise WebhookError(_not_a_callback(data))
     return converter.structure(data, cls)
+
+
+def _not_a_callback(data: Mapping[str, Any]) -> str:
+    unread = next((kind for key, kind in _UNREAD.items() if key in data), None)
+    if unread is not None:
+        return (
+            f"a {unread} callback (it has {unread}_id): Tavus documents no body "
+            f"for these, so this version does not read them; watch the "
+            f"{unread}s with client.{unread}s.watcher() instead"
+        )
+    return (
+        "not a Tavus callback: expected video_id (a video generation callback), "
+        "replica_id and status (a replica training callback) or conversation_id "
+        "and event_type (a conversation callback)"
+    )
+
+
+def _structure_video_callback(
+    converter: cattrs.Converter, data: Any, _: Any
+) -> VideoCallback:
+    video = converter.structure(data, Video)
+    if video.status is None:
+        raise WebhookError(
+            "required field missing (a video callback says ready or error)",
+            field="status",
+        )
+    return VideoCallback(video=video, raw=data)
 
 
 def structure_factory(
@@ -110,6 +135,8 @@ def structure_factory(
 ) -> Callable[[Any, Any], Any]:
     """cattrs' function for ``cls``, built from ``converter`` with its settings."""
     origin = getattr(cls, "__origin__", cls)
+    if origin is VideoCallback:
+        return functools.partial(_structure_video_callback, converter)
     keeps_raw = "raw" in attrs.fields_dict(origin)
     overrides = {"raw": override(omit=True)} if keeps_raw else {}
     base = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
@@ -142,6 +169,8 @@ def _received(event: Any, data: Mapping[str, Any]) -> Any:
 def unstructure_factory(cls: Any, converter: cattrs.Converter) -> Callable[..., Any]:
     """cattrs' function for ``cls``; a callback's ``raw`` is ours, not Tavus's."""
     origin = getattr(cls, "__origin__", cls)
+    if origin is VideoCallback:
+        return lambda event: converter.unstructure(event.video, Video)
     overrides = (
         {"raw": override(omit=True)} if "raw" in attrs.fields_dict(origin) else {}
     )

@@ -11,7 +11,8 @@ ends, whether or not anyone reads it.
 
 Quirks kept from Tavus's documentation: Generate Video answers ``created_at``
 as an HTTP date (``"Mon, 14 Jul 2025 09:14:24 GMT"``), and callbacks write
-timestamps with a space and no zone (``"2024-08-28 15:27:40.824457"``).
+timestamps with a space and no zone (``"2024-08-28 15:27:40.824457"``) and
+send a failed video's ``download_url`` and ``stream_url`` as null.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from tavus_async.testing._faults import ApiError, bad_request
 from tavus_async.testing._videos_wire import (
     GENERATION_ERROR,
     MEDIA,
-    callback_time,
+    callback_body,
     check_video_body,
     http_date,
     percent,
@@ -229,10 +230,8 @@ class Videos(Family):
         item.updated = max(item.updated, at)
         url = state["request"].get("callback_url")
         if url:
-            wire = self._wire(item, at, verbose=False)
-            for key in ("created_at", "updated_at"):
-                wire[key] = callback_time(wire[key])
-            self._account.outbox.put(url, wire)
+            body = callback_body(self._wire(item, at, verbose=False))
+            self._account.outbox.put(url, body)
 
     # Wire
 
@@ -278,14 +277,14 @@ class Videos(Family):
         return web.json_response(self._wire(item, self._account.now(), verbose=verbose))
 
     async def _list(self, request: web.Request) -> web.StreamResponse:
-        self._bring_all()
+        self._account.catch_up()
         now = self._account.now()
-        answer = self._videos.page(
-            request.query,
-            self._videos,
-            lambda item: self._wire(item, now, verbose=True),
-            first=0,
-        )
+
+        def render(item: Item) -> dict[str, Any]:  # only the page's videos are brought
+            self._bring(item, now)
+            return self._wire(item, now, verbose=True)
+
+        answer = self._videos.page(request.query, self._videos, render, first=0)
         return web.json_response(answer)
 
     async def _rename(self, request: web.Request) -> web.StreamResponse:

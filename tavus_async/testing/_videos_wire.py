@@ -16,7 +16,7 @@ __all__ = [
     "GENERATION_ERROR",
     "MEDIA",
     "READY_DETAILS",
-    "callback_time",
+    "callback_body",
     "check_video_body",
     "http_date",
     "percent",
@@ -111,6 +111,17 @@ def http_date(iso: str) -> str:
     return email.utils.format_datetime(datetime.fromisoformat(iso), usegmt=True)
 
 
-def callback_time(iso: str) -> str:
-    """``"2024-08-28 15:27:40.824457"``: a video callback's timestamps (no zone)."""
-    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S.%f")
+def callback_body(video: Mapping[str, Any]) -> dict[str, Any]:
+    """``video`` (as Get Video renders it) as its callback POSTs it.
+
+    As in Tavus's examples, timestamps have a space and no zone
+    (``"2024-08-28 15:27:40.824457"``), and a failed video sends its URLs
+    as null.
+    """
+    body = dict(video)
+    for key in ("created_at", "updated_at"):
+        when = datetime.fromisoformat(body[key])
+        body[key] = when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if body["status"] == "error":
+        body.update(download_url=None, stream_url=None)
+    return body

@@ -1,13 +1,14 @@
-"""What Tavus POSTs to a ``callback_url``: replica training and conversation events.
+"""What Tavus POSTs to a ``callback_url``: training, video and conversation events.
 
 These classes describe data only; the converter (:func:`tavus_async.make_converter`)
-holds the wire rules: which class an ``event_type`` maps to, the Face/PAL
-names, the two spellings of a shutdown reason, and ``ready`` meaning
-``completed``. :func:`tavus_async.webhooks.parse_callback` applies them.
+holds the wire rules: which class a body is (by its ids and ``event_type``),
+the Face/PAL names, the two spellings of a shutdown reason, ``ready`` meaning
+``completed`` for a replica, and a video callback being the video itself.
+:func:`tavus_async.webhooks.parse_callback` applies them.
 
 ::
 
-    CallbackEvent = ReplicaTrainingCallback | ConversationCallback
+    CallbackEvent = ReplicaTrainingCallback | VideoCallback | ConversationCallback
 
     ConversationCallback          any conversation callback, unknown ones too
     ├── ReplicaJoined             system.replica_joined, system.pal_joined
@@ -24,10 +25,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
 
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from tavus_async.types._common import OpenStrEnum, _Model
 from tavus_async.types.replicas import ReplicaStatus
+from tavus_async.types.videos import Video, VideoStatus
 
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "TranscriptTurn",
     "TranscriptionProperties",
     "TranscriptionReady",
+    "VideoCallback",
 ]
 
 
@@ -90,6 +93,62 @@ class ReplicaTrainingCallback(_Model):
     def succeeded(self) -> bool:
         """True when training completed."""
         return self.status.is_success
+
+
+def _has_status(_: object, __: Attribute[Video], video: Video) -> None:
+    if video.status is None:
+        raise ValueError("a VideoCallback's video needs a status (ready or error)")
+
+
+@frozen(kw_only=True)
+class VideoCallback(_Model):
+    """A video finished generating: POSTed to the Generate Video ``callback_url``.
+
+    Tavus POSTs the whole video, as Get Video returns it, once it is
+    ``ready`` (with its download, stream and hosted URLs) or ``error`` (the
+    reason in ``status_details``, or ``error_details``). :attr:`video` holds
+    it typed: hand it to a video watcher's
+    :meth:`~tavus_async.watch.watcher.Watcher.observe` to settle a watch at
+    once (a :class:`~tavus_async.webhooks.CallbackReceiver` given the watcher
+    does). Statuses and fields this version does not know parse (see
+    :class:`~tavus_async.OpenStrEnum`).
+
+    Raises:
+        ValueError: ``video`` has no ``status`` (a parsed callback always has
+            one; :func:`~tavus_async.webhooks.parse_callback` refuses a body
+            without it).
+    """
+
+    video: Video = field(validator=_has_status)
+    """The video as Tavus sent it (its timestamps, written
+    ``"2024-08-28 15:27:40.824457"``, read as UTC)."""
+    raw: Mapping[str, Any] = field(factory=dict, eq=False, repr=False)
+    """The JSON object as received, unknown keys included."""
+
+    @property
+    def video_id(self) -> str:
+        """The video, such as ``"1e30440cf9"``."""
+        return self.video.video_id
+
+    @property
+    def status(self) -> VideoStatus:
+        """``ready`` or ``error``; unlisted values still parse."""
+        status = self.video.status
+        assert status is not None  # checked when the callback was made
+        return status
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the video is ready to download, stream and show."""
+        return self.status.is_success
+
+    @property
+    def error_message(self) -> str | None:
+        """Why generation failed (``error_details``, else ``status_details``)
+        when ``status`` is ``error``; None otherwise."""
+        if self.status is not VideoStatus.ERROR:
+            return None
+        return self.video.error_details or self.video.status_details
 
 
 @frozen(kw_only=True)
@@ -267,5 +326,7 @@ class PerceptionAnalysis(ConversationCallback):
     properties: PerceptionProperties
 
 
-CallbackEvent: TypeAlias = ReplicaTrainingCallback | ConversationCallback
+CallbackEvent: TypeAlias = (
+    ReplicaTrainingCallback | VideoCallback | ConversationCallback
+)
 """Any callback :func:`~tavus_async.webhooks.parse_callback` returns."""

@@ -1,8 +1,9 @@
 """Tavus callbacks: typed payloads, a token that authenticates them, receivers.
 
-Tavus POSTs to the ``callback_url`` of a replica (training finished) and of a
-conversation (joined, shutdown, transcript, recording, perception). It signs
-nothing, so give it a URL that carries a secret token::
+Tavus POSTs to the ``callback_url`` of a replica (training finished), of a
+video (generated, or failed) and of a conversation (joined, shutdown,
+transcript, recording, perception). It signs nothing, so give it a URL that
+carries a secret token::
 
     secret = new_callback_secret()          # keep it, e.g. in your settings
     url = callback_url_for("https://example.com/tavus/callbacks", secret=secret)
@@ -10,7 +11,9 @@ nothing, so give it a URL that carries a secret token::
 
 and receive with :class:`CallbackReceiver` (aiohttp: :func:`aiohttp_handler`
 or :class:`CallbackServer`; FastAPI and Starlette: :meth:`CallbackReceiver.receive`).
-:func:`parse_callback` alone turns a body into its typed event.
+Given watchers (``watcher=``), the receiver settles watched replicas and videos
+from their callbacks. :func:`parse_callback` alone turns a body into its typed
+event.
 """
 
 from tavus_async.errors import WebhookError
@@ -32,6 +35,7 @@ from tavus_async.types.webhooks import (
     TranscriptionProperties,
     TranscriptionReady,
     TranscriptTurn,
+    VideoCallback,
 )
 from tavus_async.webhooks._aiohttp import CallbackServer, aiohttp_handler
 from tavus_async.webhooks._parse import parse_callback
@@ -67,6 +71,7 @@ __all__ = [
     "TranscriptTurn",
     "TranscriptionProperties",
     "TranscriptionReady",
+    "VideoCallback",
     "WebhookError",
     "aiohttp_handler",
     "callback_url_for",

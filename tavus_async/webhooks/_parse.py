@@ -31,8 +31,10 @@ def parse_callback(
     """Parse what Tavus POSTed to a ``callback_url`` into its typed event.
 
     A replica training callback becomes a
-    :class:`~tavus_async.types.webhooks.ReplicaTrainingCallback`; a conversation
-    callback becomes the :class:`~tavus_async.types.webhooks.ConversationCallback`
+    :class:`~tavus_async.types.webhooks.ReplicaTrainingCallback`; a video
+    generation callback (the whole video, with a ``video_id``) a
+    :class:`~tavus_async.types.webhooks.VideoCallback`; a conversation
+    callback the :class:`~tavus_async.types.webhooks.ConversationCallback`
     subclass of its ``event_type``, or that class itself for event types this
     version does not know. A trailing comma before ``}`` or ``]`` (as in a
     Tavus documentation example) is forgiven.
@@ -47,8 +49,9 @@ def parse_callback(
 
     Raises:
         WebhookError: The body is not UTF-8 JSON, not a JSON object, not a
-            Tavus callback, or a field has the wrong type or is missing; the
-            message and ``field`` say which.
+            Tavus callback (a document's or a transcription's, whose bodies
+            Tavus does not document, included), or a field has the wrong
+            type or is missing; the message and ``field`` say which.
     """
     data = body if isinstance(body, Mapping) else _decode(body)
     try:

@@ -4,10 +4,11 @@
 the content type, the query) and returns the answer to send, within
 microseconds: the token, size, content type and JSON are checked, the event is
 queued, and a 200 goes back before any user code runs. Queued events are handed
-to the user's handler in the background, in arrival order per replica or
+to the user's handler in the background, in arrival order per replica, video or
 conversation and concurrently across them, so a handler that is slow, hangs or
 raises never delays the answer, never makes Tavus retry, and never holds up
-events about other resources.
+events about other resources. Watchers given to the receiver learn of training
+and video callbacks first, so their watches settle without another poll.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cattrs.preconf.json import JsonConverter
 
@@ -33,7 +34,9 @@ from tavus_async.errors import (
 from tavus_async.types.webhooks import (
     CallbackEvent,
     ReplicaTrainingCallback,
+    VideoCallback,
 )
+from tavus_async.watch.watcher import Watcher
 from tavus_async.webhooks._parse import parse_callback
 from tavus_async.webhooks._rules import (
     CallbackResponse,
@@ -50,7 +53,6 @@ from tavus_async.webhooks._token import TOKEN_PARAMETER, check_secrets, token_ma
 
 if TYPE_CHECKING:
     from tavus_async.client import TavusClient
-    from tavus_async.watch import ReplicaWatcher
 
 
 __all__ = ["CallbackHandler", "CallbackReceiver", "CallbackResponse", "ReceiverStats"]
@@ -75,8 +77,12 @@ class CallbackReceiver:
     :meth:`aclose` (or ``async with``) so that queued events are handed over
     before the process ends.
 
-    A replica training callback also settles the replica in ``watcher`` at
-    once (:meth:`ReplicaWatcher.notify`), before the handler runs.
+    Before the handler runs, a replica training callback is passed to each
+    replica watcher in ``watcher``
+    (:meth:`~tavus_async.watch.watcher.Watcher.notify`) and a video
+    callback's video to each video watcher
+    (:meth:`~tavus_async.watch.watcher.Watcher.observe`), so a watched replica
+    or video settles at once, without another poll.
     """
 
     def __init__(
@@ -84,7 +90,7 @@ class CallbackReceiver:
         handler: CallbackHandler | None = None,
         *,
         secret: str | Iterable[str] | None,
-        watcher: ReplicaWatcher | None = None,
+        watcher: Watcher[Any] | Iterable[Watcher[Any]] | None = None,
         verify_with: TavusClient | None = None,
         max_body_size: int = 1 << 20,
         max_concurrency: int = 64,
@@ -101,10 +107,15 @@ class CallbackReceiver:
                 :func:`~tavus_async.webhooks.callback_url_for`), or several
                 during a rotation. None turns the check off; do that only
                 behind authentication of your own.
-            watcher: A watcher to notify of replica training callbacks.
-            verify_with: A client used to look each event's replica or
-                conversation up before handing the event over; an event whose
-                resource does not exist is dropped as forged.
+            watcher: A watcher, or several, to settle from callbacks: one
+                of replicas (a :class:`~tavus_async.ReplicaWatcher`, or
+                ``client.replicas.watcher()``) learns of training callbacks,
+                one of videos (``client.videos.watcher()``) of video
+                callbacks. Tavus documents no callback body for documents
+                or transcriptions, so their watchers learn nothing here.
+            verify_with: A client used to look each event's replica, video
+                or conversation up before handing the event over; an event
+                whose resource does not exist is dropped as forged.
             max_body_size: Bodies above this many bytes get a 413.
             max_concurrency: Handlers running at once, at most.
             handler_timeout: Seconds a handler may run before it is cancelled
@@ -117,7 +128,8 @@ class CallbackReceiver:
             ValidationError: Every bad argument, at once, by name.
         """
         problems: v.Problems = []
-        if handler is None and watcher is None:
+        watchers = _watchers(problems, watcher)
+        if handler is None and not watchers:
             problems.append(("handler", "give a handler, a watcher or both"))
         elif handler is not None and not callable(cast(object, handler)):
             problems.append(("handler", "must be a function taking the event"))
@@ -128,7 +140,7 @@ class CallbackReceiver:
         v.require_positive("handler_timeout", handler_timeout, "seconds")
         self._secrets = None if secret is None else check_secrets("secret", secret)
         self._handler = handler
-        self._watcher = watcher
+        self._watchers = watchers
         self._verify_with = verify_with
         self._max_body_size = max_body_size
         self._handler_timeout = handler_timeout
@@ -297,8 +309,7 @@ class CallbackReceiver:
         if self._verify_with is not None and not await self._verified(event):
             self._counts["forged"] += 1
             return
-        if isinstance(event, ReplicaTrainingCallback) and self._watcher is not None:
-            self._notify(event)
+        self._settle(event)
         if self._handler is None:
             self._counts["handled"] += 1
             return
@@ -327,20 +338,22 @@ class CallbackReceiver:
         else:
             self._counts["handled"] += 1
 
-    def _notify(self, event: ReplicaTrainingCallback) -> None:
-        assert self._watcher is not None
-        try:
-            self._watcher.notify(
-                event.replica_id, event.status, error_message=event.error_message
-            )
-        except ValidationError as exc:
-            _log.warning("callback not passed to the watcher: %s", exc)
+    def _settle(self, event: CallbackEvent) -> None:
+        for watcher in self._watchers:
+            if watcher.noun == "video" and isinstance(event, VideoCallback):
+                watcher.observe(event.video)
+            elif watcher.noun == "replica" and isinstance(
+                event, ReplicaTrainingCallback
+            ):
+                _notify(watcher, event)
 
     async def _verified(self, event: CallbackEvent) -> bool:
         assert self._verify_with is not None
         try:
             if isinstance(event, ReplicaTrainingCallback):
                 await self._verify_with.replicas.get(event.replica_id)
+            elif isinstance(event, VideoCallback):
+                await self._verify_with.videos.get(event.video_id)
             else:
                 await self._verify_with.conversations.get(event.conversation_id)
         except (BadRequestError, NotFoundError, ValidationError):
@@ -353,3 +366,34 @@ class CallbackReceiver:
                 exc,
             )
         return True
+
+
+def _notify(watcher: Watcher[Any], event: ReplicaTrainingCallback) -> None:
+    try:
+        watcher.notify(
+            event.replica_id, event.status, error_message=event.error_message
+        )
+    except ValidationError as exc:
+        _log.warning("callback not passed to the watcher: %s", exc)
+
+
+def _watchers(
+    problems: v.Problems, watcher: Watcher[Any] | Iterable[Watcher[Any]] | None
+) -> tuple[Watcher[Any], ...]:
+    if watcher is None:
+        return ()
+    if isinstance(watcher, Watcher):
+        return (watcher,)
+    given: object = watcher  # anything, at runtime
+    if isinstance(given, Iterable) and not isinstance(given, str):
+        watchers = tuple(given)
+        if all(isinstance(one, Watcher) for one in watchers):
+            return watchers
+    problems.append(
+        (
+            "watcher",
+            "must be a watcher (client.videos.watcher(), a ReplicaWatcher...) "
+            f"or a list of them, got {watcher!r}",
+        )
+    )
+    return ()

@@ -12,6 +12,7 @@ from tavus_async.types.webhooks import (
     CallbackEvent,
     ReplicaJoined,
     ReplicaTrainingCallback,
+    VideoCallback,
 )
 
 
@@ -65,8 +66,8 @@ class ReceiverStats:
         duplicates: Events seen before (a redelivery, or ``system.pal_joined``
             after ``system.replica_joined``), answered 200 and not handed over.
         rejected: Requests answered with a 4xx or 5xx.
-        forged: Events dropped because ``verify_with`` found no such replica
-            or conversation.
+        forged: Events dropped because ``verify_with`` found no such replica,
+            video or conversation.
         handled: Events handed over whose handler returned.
         failed: Events whose handler raised or ran out of time.
         pending: Events taken and not yet handed over.
@@ -107,13 +108,16 @@ def lane_key(event: CallbackEvent) -> tuple[str, str]:
     """The resource an event is about: events of one are handed over in order."""
     if isinstance(event, ReplicaTrainingCallback):
         return ("replica", event.replica_id)
+    if isinstance(event, VideoCallback):
+        return ("video", event.video_id)
     return ("conversation", event.conversation_id)
 
 
 def event_key(event: CallbackEvent) -> Hashable:
     """Events with one key are one event: Tavus's resends and the PAL twin."""
-    if isinstance(event, ReplicaTrainingCallback):
-        return ("replica", event.replica_id, str(event.status), event.error_message)
+    if isinstance(event, ReplicaTrainingCallback | VideoCallback):
+        kind, resource_id = lane_key(event)
+        return (kind, resource_id, str(event.status), event.error_message)
     if isinstance(event, ReplicaJoined):
         return ("joined", event.conversation_id)
     text = json.dumps(event.raw, sort_keys=True, default=str).encode()
@@ -128,6 +132,6 @@ def subject(event: CallbackEvent) -> str:
 
 def describe(event: CallbackEvent) -> str:
     """One phrase naming an event, for log lines."""
-    if isinstance(event, ReplicaTrainingCallback):
-        return f"replica {event.replica_id} {event.status}"
+    if isinstance(event, ReplicaTrainingCallback | VideoCallback):
+        return f"{subject(event)} {event.status}"
     return f"{event.event_type or 'callback'} of conversation {event.conversation_id}"

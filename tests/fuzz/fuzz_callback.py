@@ -20,7 +20,11 @@ import atheris
 
 with atheris.instrument_imports(include=["tavus_async", "cattrs"]):
     from tavus_async.errors import WebhookError
-    from tavus_async.types.webhooks import ConversationCallback, ReplicaTrainingCallback
+    from tavus_async.types.webhooks import (
+        ConversationCallback,
+        ReplicaTrainingCallback,
+        VideoCallback,
+    )
     from tavus_async.webhooks import parse_callback
 
 
@@ -30,7 +34,9 @@ def test_one_input(data: bytes) -> None:
         event = parse_callback(data)
     except WebhookError:
         return
-    assert isinstance(event, ReplicaTrainingCallback | ConversationCallback), event
+    assert isinstance(
+        event, ReplicaTrainingCallback | VideoCallback | ConversationCallback
+    ), event
     assert isinstance(event.raw, Mapping), event.raw
     again = parse_callback(event.raw)
     assert again.raw is event.raw

@@ -69,6 +69,7 @@ from tavus_async import (
     ObjectiveSetPage,
     ObjectivesService,
     OpenStrEnum,
+    Outcome,
     OutcomeKind,
     Page,
     PatchOperation,
@@ -79,6 +80,7 @@ from tavus_async import (
     PersonasService,
     PersonaType,
     PipelineMode,
+    PollMode,
     RateLimitError,
     RawResponse,
     RecordingStorage,
@@ -104,6 +106,7 @@ from tavus_async import (
     TTSLayer,
     UnknownIdError,
     UnprocessableEntityError,
+    Update,
     ValidationError,
     Video,
     VideoPage,
@@ -114,6 +117,7 @@ from tavus_async import (
     VoicePage,
     VoicesService,
     VoiceTag,
+    Watcher,
     WatchError,
     WatchEvent,
     WatchStats,
@@ -172,6 +176,7 @@ from tavus_async.webhooks import (
     TranscriptionProperties,
     TranscriptionReady,
     TranscriptTurn,
+    VideoCallback,
     aiohttp_handler,
     callback_url_for,
     new_callback_secret,
@@ -486,16 +491,51 @@ async def watching(client: TavusClient, fake: FakeTavus) -> None:
         )
         assert_type(outcomes, dict[str, ReplicaOutcome])
     except WatchTimeoutError as timed_out:
-        late: ReplicaOutcome = timed_out.failures["r1"]
+        late: Outcome[Any] = timed_out.failures["r1"]
         del late
     except WatchError as error:
-        every: Mapping[str, ReplicaOutcome] = error.outcomes
+        every: Mapping[str, Outcome[Any]] = error.outcomes
         del every
     stats = watcher.stats
     assert_type(stats, WatchStats)
     requests: int = stats.requests
     assert_type(stats.to_json(), str)
     del added, settled, requests
+
+
+async def watching_videos(client: TavusClient, fake: FakeTavus) -> None:
+    watcher = client.videos.watcher(
+        poll_interval=30.0, max_poll_interval=600.0, sleep=fake.sleep, clock=fake.clock
+    )
+    assert_type(watcher, Watcher[Video])
+    stream = watcher.watch(
+        ["v1"], until={VideoStatus.READY, "error"}, timeout=3600.0, each_timeout=600
+    )
+    assert_type(stream, AsyncGenerator[Update[Video] | Outcome[Video], None])
+    async for event in stream:
+        if isinstance(event, Update):
+            assert_type(event, Update[Video])
+            assert_type(event.item.hosted_url, str | None)
+            assert_type(event.previous, Video | None)
+            assert_type(event.progress, TrainingProgress | None)
+        else:
+            assert_type(event, Outcome[Video])
+            assert_type(event.item, Video | None)
+            kind: OutcomeKind = event.kind
+            reason: str | None = event.error_message
+            download: str | None = event.item.download_url if event.item else None
+            del kind, reason, download
+    outcomes = await watcher.wait(["v1", "v2"], each_timeout=600.0)
+    assert_type(outcomes, dict[str, Outcome[Video]])
+    added: int = watcher.add(["v3"], timeout=60.0)
+    seen: bool = watcher.observe(Video(video_id="v1", status=VideoStatus.READY))
+    told: bool = watcher.notify("v2", "error", error_message="bad script")
+    mode: PollMode | None = watcher.stats.mode
+    noun: str = watcher.noun
+    assert_type(client.documents.watcher(jitter=0.0), Watcher[Document])
+    assert_type(client.transcriptions.watcher(), Watcher[Transcription])
+    assert_type(client.replicas.watcher(batch_size=50), ReplicaWatcher)
+    del added, seen, told, mode, noun
 
 
 async def lifecycle() -> None:
@@ -653,6 +693,11 @@ async def on_callback(event: CallbackEvent) -> None:
             perception: PerceptionProperties = event.properties
             analysis: str = perception.analysis
             del analysis
+        case VideoCallback():
+            video: Video = event.video
+            ready: VideoStatus = event.status
+            hosted: str | None = video.hosted_url
+            del video, ready, hosted
         case ConversationCallback():
             kind: str | None = event.event_type
             raw: Mapping[str, Any] = event.raw
@@ -685,7 +730,7 @@ async def webhooks(client: TavusClient, watcher: ReplicaWatcher) -> None:
     stats = receiver.stats
     assert_type(stats, ReceiverStats)
     parsed = parse_callback({"replica_id": "r1", "status": "ready"})
-    assert_type(parsed, ReplicaTrainingCallback | ConversationCallback)
+    assert_type(parsed, ReplicaTrainingCallback | VideoCallback | ConversationCallback)
     assert_type(parsed.to_dict(), dict[str, Any])
     assert_type(parsed.to_json(), str)
     try:
@@ -797,4 +842,6 @@ async def rejected_families(
     CreatePronunciationDictionaryRequest(rules=[])  # type: ignore[call-arg]
     CreateTranscriptionRequest(file_url="https://x/v.mp4")  # type: ignore[call-arg]
     await client.transcriptions.create(CreateDocumentRequest(document_url="x"))  # type: ignore[arg-type]
+    client.videos.watcher(poll_every=5.0)  # type: ignore[call-arg]
+    client.videos.watcher().observe(persona)  # type: ignore[arg-type]
     del wrong

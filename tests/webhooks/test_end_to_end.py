@@ -1,4 +1,8 @@
-"""FakeTavus calling a real CallbackReceiver: watches settle, events arrive typed."""
+"""FakeTavus calling a real CallbackReceiver: watches settle, events arrive typed.
+
+Replicas and videos alike: the fake POSTs each one's callback when its clock
+passes the end, and a watcher given to the receiver settles from it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,17 @@ import asyncio
 from tavus_async import (
     CreateConversationRequest,
     CreateReplicaRequest,
+    GenerateVideoRequest,
+    Outcome,
     OutcomeKind,
     ReplicaStatus,
     ReplicaWatcher,
     TavusClient,
+    Video,
+    VideoStatus,
 )
 from tavus_async.testing import FakeTavus
+from tavus_async.testing._videos_wire import GENERATION_ERROR
 from tavus_async.webhooks import (
     CallbackEvent,
     CallbackReceiver,
@@ -21,6 +30,7 @@ from tavus_async.webhooks import (
     ReplicaJoined,
     ShutdownReason,
     TranscriptionReady,
+    VideoCallback,
     callback_url_for,
     new_callback_secret,
 )
@@ -80,6 +90,86 @@ async def test_without_callbacks_the_same_watch_falls_back_to_polling(
     assert ReplicaStatus.COMPLETED == outcomes[created.replica_id].status
     assert 0 == receiver.stats.received
     assert watcher.stats.list_requests >= 2
+
+
+async def generate(
+    client: TavusClient, replica_id: str, url: str, count: int
+) -> list[str]:
+    """Generate ``count`` videos called back at ``url``; the 3rd says "Broken"."""
+    ids = []
+    for n in range(count):
+        script = "Broken on purpose" if n == 2 else f"Hello number {n}"
+        request = GenerateVideoRequest.from_script(replica_id, script, callback_url=url)
+        ids.append((await client.videos.generate(request)).video_id)
+    return ids
+
+
+async def test_fake_video_callbacks_arrive_typed_as_the_videos_they_report(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    """Ready and error arrive as VideoCallback, each the video Get Video shows."""
+    fake.videos.fail_matching("Broken")
+    replica_id = fake.add_replica()
+    events: list[CallbackEvent] = []
+    receiver = CallbackReceiver(events.append, secret=SECRET)
+    async with receiver, CallbackServer(receiver) as server:
+        url = callback_url_for(server.url, secret=SECRET)
+        ids = await generate(client, replica_id, url, 4)
+        fake.advance(60)
+        await fake.wait_callbacks(4)
+        await receiver.aclose()
+    now = {video_id: await client.videos.get(video_id) for video_id in ids}
+
+    videos = [e.video for e in events if isinstance(e, VideoCallback)]
+    assert sorted(ids) == sorted(v.video_id for v in videos)
+    for video in videos:
+        assert now[video.video_id] == video
+    failed = next(e for e in events if isinstance(e, VideoCallback) and not e.succeeded)
+    assert (ids[2], VideoStatus.ERROR, GENERATION_ERROR) == (
+        failed.video_id,
+        failed.status,
+        failed.error_message,
+    )
+    assert [200] * 4 == [d.status for d in fake.callbacks]
+
+
+async def test_fake_video_callbacks_settle_a_video_watch_without_another_poll(
+    fake: FakeTavus, client: TavusClient
+) -> None:
+    """Once the first poll has seen them queued, only callbacks end the videos."""
+    fake.videos.generation_time = 3600
+    fake.videos.fail_matching("Broken")
+    replica_id = fake.add_replica()
+    watcher = client.videos.watcher(poll_interval=600)
+    receiver = CallbackReceiver(secret=SECRET, watcher=watcher)
+    outcomes: dict[str, Outcome[Video]] = {}
+    async with receiver, CallbackServer(receiver) as server:
+        url = callback_url_for(server.url, secret=SECRET)
+        ids = await generate(client, replica_id, url, 20)
+        polled: set[str] = set()
+        async with asyncio.timeout(10):
+            async for event in watcher.watch(ids):
+                if isinstance(event, Outcome):
+                    outcomes[event.id] = event
+                elif event.source == "poll":
+                    polled.add(event.id)
+                    if len(polled) == len(ids):
+                        fake.advance(4000)
+    payloads = {d.payload["video_id"]: d.payload for d in fake.callbacks}
+
+    assert 1 == watcher.stats.requests
+    assert [
+        OutcomeKind.FAILED if n == 2 else OutcomeKind.REACHED for n in range(20)
+    ] == [outcomes[i].kind for i in ids]
+    assert GENERATION_ERROR == outcomes[ids[2]].error_message
+    items = [outcomes[video_id].item for video_id in ids]
+    assert [
+        (payloads[video_id].get("download_url"), payloads[video_id]["hosted_url"])
+        for video_id in ids
+    ] == [(item.download_url, item.hosted_url) for item in items if item is not None]
+    assert f"/{ids[0]}/video.mp4" in str(payloads[ids[0]]["download_url"])
+    assert payloads[ids[2]]["download_url"] is None
+    assert 20 == receiver.stats.handled
 
 
 async def test_conversation_events_arrive_typed_once_and_in_order(

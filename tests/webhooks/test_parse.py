@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from tavus_async import ReplicaStatus, make_converter
+from tavus_async.types import TrainingProgress
+from tavus_async.types.videos import Video, VideoData, VideoStatus
 from tavus_async.types.webhooks import (
     ConversationCallback,
     ConversationShutdown,
@@ -26,8 +28,10 @@ from tavus_async.types.webhooks import (
     TranscriptionProperties,
     TranscriptionReady,
     TranscriptTurn,
+    VideoCallback,
 )
 from tavus_async.webhooks import parse_callback
+from tests.webhooks._videos import VIDEO_ERROR, VIDEO_FAILED, VIDEO_READY
 
 
 CONVERSATION_ID = "c123456"
@@ -112,6 +116,44 @@ DOCUMENTED: list[Any] = [
         {"face_id": REPLICA_ID, "status": "completed"},
         ReplicaTrainingCallback(replica_id=REPLICA_ID, status=ReplicaStatus.COMPLETED),
         id="training-face-id",
+    ),
+    pytest.param(
+        VIDEO_READY,
+        VideoCallback(
+            video=Video(
+                video_id="1e30440cf9",
+                video_name=VIDEO_READY["video_name"],
+                status=VideoStatus.READY,
+                data=VideoData(script=VIDEO_READY["data"]["script"]),
+                replica_id="r79e1c033f",
+                generation_progress=TrainingProgress(done=100, total=100),
+                download_url=VIDEO_READY["download_url"],
+                stream_url=VIDEO_READY["stream_url"],
+                hosted_url="https://videos.tavus.io/video/1e30440cf9",
+                status_details="Your request has processed successfully!",
+                created_at=datetime(2024, 8, 28, 15, 27, 40, 824457, tzinfo=UTC),
+                updated_at=datetime(2024, 8, 28, 15, 29, 19, 802670, tzinfo=UTC),
+            )
+        ),
+        id="video-ready",
+    ),
+    pytest.param(
+        VIDEO_ERROR,
+        VideoCallback(
+            video=Video(
+                video_id="c9b85a6d36",
+                video_name=VIDEO_ERROR["video_name"],
+                status=VideoStatus.ERROR,
+                data=VideoData(script=VIDEO_ERROR["data"]["script"]),
+                replica_id="ra5ed77426",
+                generation_progress=TrainingProgress(done=0, total=100),
+                hosted_url="https://videos.tavus.io/video/c9b85a6d36",
+                status_details=VIDEO_FAILED,
+                created_at=datetime(2024, 8, 28, 15, 32, 53, 58894, tzinfo=UTC),
+                updated_at=datetime(2024, 8, 28, 15, 35, 3, 762392, tzinfo=UTC),
+            )
+        ),
+        id="video-error",
     ),
     pytest.param(
         event("system.replica_joined", "system", {"replica_id": REPLICA_ID}),

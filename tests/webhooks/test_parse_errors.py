@@ -13,7 +13,11 @@ from cattrs.preconf.json import make_converter as make_json_converter
 
 from tavus_async import make_converter
 from tavus_async.errors import TavusError, WebhookError
-from tavus_async.types.webhooks import ConversationCallback, ReplicaTrainingCallback
+from tavus_async.types.webhooks import (
+    ConversationCallback,
+    ReplicaTrainingCallback,
+    VideoCallback,
+)
 from tavus_async.webhooks import parse_callback
 from tavus_async.webhooks._parse import drop_trailing_commas
 
@@ -34,6 +38,10 @@ def replica(**fields: Any) -> dict[str, Any]:
     return {"replica_id": "r1", "status": "ready", **fields}
 
 
+def video(**fields: Any) -> dict[str, Any]:
+    return {"video_id": "v1", "replica_id": "r1", "status": "ready", **fields}
+
+
 DEEP = "[" * 100_000
 
 BAD_BODIES: list[Any] = [
@@ -50,7 +58,22 @@ BAD_BODIES: list[Any] = [
     pytest.param(b"true", None, id="boolean"),
     pytest.param(b"null", None, id="null"),
     pytest.param(b"{}", None, id="empty-object"),
-    pytest.param(b'{"video_id": "v1", "status": "ready"}', None, id="video-callback"),
+    pytest.param({"video_id": "v1"}, "status", id="video-missing-status"),
+    pytest.param(video(status=None), "status", id="video-status-null"),
+    pytest.param(video(status=["ready"]), "status", id="video-status-array"),
+    pytest.param(video(video_id=None), "video_id", id="video-id-null"),
+    pytest.param(video(video_id={"id": "v1"}), "video_id", id="video-id-object"),
+    pytest.param(video(download_url=True), "download_url", id="video-url-boolean"),
+    pytest.param(video(data="Hi"), "data", id="video-data-string"),
+    pytest.param(video(data={"script": []}), "data.script", id="video-script-array"),
+    pytest.param(
+        {"document_id": "d1", "status": "ready"}, None, id="document-callback"
+    ),
+    pytest.param(
+        {"transcription_id": "t1", "status": "completed"},
+        None,
+        id="transcription-callback",
+    ),
     pytest.param({"status": "ready"}, None, id="missing-replica-id"),
     pytest.param({"replica_id": "r1"}, "status", id="missing-status"),
     pytest.param({"event_type": "system.shutdown"}, "conversation_id", id="no-conv-id"),
@@ -173,10 +196,15 @@ def test_an_unreadable_timestamp_becomes_none(timestamp: str | float) -> None:
         (b"[]", "JSON object"),
         (b"{}", "replica_id"),
         (b"{}", "conversation_id"),
+        (b"{}", "video_id"),
         (DEEP, "nests too deeply"),
         (
-            b'{"video_id": "v1", "replica_id": "r1", "status": "ready"}',
-            "video generation callback",
+            b'{"document_id": "d1", "status": "ready", "progress": 40}',
+            "a document callback .* Tavus documents no body",
+        ),
+        (
+            b'{"transcription_id": "t1", "status": "error"}',
+            r"a transcription callback .* client\.transcriptions\.watcher\(\)",
         ),
     ],
 )
@@ -324,6 +352,8 @@ VALID: list[dict[str, Any]] = [
     conversation("application.perception_analysis", {"analysis": "calm"}),
     conversation("application.post_call_action_executed", {"a": [1, {"b": 2}]}),
     {"conversation_id": "c1", "objective_name": "o", "output_variables": {"k": 1}},
+    video(data={"script": "Hi"}, generation_progress="100/100", stream_url="s"),
+    video(status="error", error_details=None, created_at="2024-08-28 15:32:53.05"),
 ]
 SUBSTITUTES: list[Any] = [
     *(None, True, False, 0, -1, 1.5, 1e300, -1e300, float("nan")),
@@ -331,6 +361,7 @@ SUBSTITUTES: list[Any] = [
     *([], {}, [None], {"role": "user"}, [[[]]], "9" * 30),
 ]
 KEYS = ["replica_id", "face_id", "status", "conversation_id", "event_type"]
+KEYS += ["video_id", "document_id"]
 KEYS += ["properties", "transcript", "reason", "timestamp", "unknown"]
 
 
@@ -393,7 +424,9 @@ def test_random_mutations_parse_or_raise_webhook_error(seed: int) -> None:
         except WebhookError:
             outcomes.add("refused")
         else:
-            assert isinstance(parsed, ReplicaTrainingCallback | ConversationCallback)
+            assert isinstance(
+                parsed, ReplicaTrainingCallback | VideoCallback | ConversationCallback
+            )
             outcomes.add("parsed")
 
     assert {"parsed", "refused"} == outcomes

@@ -32,6 +32,11 @@ def replica(status: str, error_message: str | None = None, rid: str = "r1") -> b
     return json.dumps(body).encode()
 
 
+def video(status: str, rid: str = "v1", **fields: Any) -> bytes:
+    body = {"video_id": rid, "replica_id": "r1", "status": status, **fields}
+    return json.dumps(body).encode()
+
+
 def parsed(body: bytes) -> CallbackEvent:
     return parse_callback(body)
 
@@ -95,6 +100,17 @@ def test_is_json(content_type: str | None, expected: bool) -> None:
             replica("error", "too short"),
             id="replica-error-resend",
         ),
+        pytest.param(video("ready"), video("ready"), id="video-resend"),
+        pytest.param(
+            video("ready", updated_at="2024-08-28 15:29:19.802670"),
+            video("ready", updated_at="2024-08-28 15:29:20.000000"),
+            id="video-resend-stamped-again",
+        ),
+        pytest.param(
+            video("error", status_details="no face"),
+            video("error", error_details="no face"),
+            id="video-error-either-field",
+        ),
     ],
 )
 def test_one_event_has_one_key(first: bytes, second: bytes) -> None:
@@ -149,6 +165,18 @@ def test_one_event_has_one_key(first: bytes, second: bytes) -> None:
             conversation("system.shutdown", {}),
             id="replica-and-conversation-of-one-id",
         ),
+        pytest.param(video("ready"), video("error"), id="video-status"),
+        pytest.param(video("ready"), video("ready", rid="v2"), id="video-id"),
+        pytest.param(
+            video("error", status_details="no face"),
+            video("error", status_details="no audio"),
+            id="video-error-message",
+        ),
+        pytest.param(
+            video("ready", rid="r1"),
+            replica("ready", rid="r1"),
+            id="video-and-replica-of-one-id",
+        ),
     ],
 )
 def test_different_events_have_different_keys(first: bytes, second: bytes) -> None:
@@ -165,6 +193,9 @@ def test_different_events_have_different_keys(first: bytes, second: bytes) -> No
             "replica r1",
             "replica r1 error",
         ),
+        (video("ready"), ("video", "v1"), "video v1", "video v1 ready"),
+        (video("error"), ("video", "v1"), "video v1", "video v1 error"),
+        (video("rendering"), ("video", "v1"), "video v1", "video v1 rendering"),
         (
             SHUTDOWN,
             ("conversation", "c1"),
