@@ -27,6 +27,7 @@ from tavus_async.cli._decisions import request_json
 from tavus_async.cli._journal import Journal, JournalEntry, RowState
 from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._results import read_results
+from tavus_async.cli._row_schemas import REPLICA_ROWS
 from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault
 from tests._leaks import no_leaks
@@ -52,7 +53,7 @@ def entries_of(manifest: Path) -> list[JournalEntry]:
     """The journal entries run_train makes of ``manifest``."""
     return [
         JournalEntry(line=row.line, name=row.name, request=request_json(row.request))
-        for row in read_manifest(manifest).rows
+        for row in read_manifest(manifest, REPLICA_ROWS).rows
     ]
 
 
@@ -89,10 +90,10 @@ async def check_job_state(
     assert ROWS == len(rows)
     for row in rows.values():
         if row.state in (RowState.CREATED, RowState.FINISHED):
-            assert row.replica_id is not None
-            assert row.name == fake.replica(row.replica_id)["replica_name"]
+            assert row.resource_id is not None
+            assert row.name == fake.replica(row.resource_id)["replica_name"]
         else:
-            assert row.replica_id is None
+            assert row.resource_id is None
         if row.state is RowState.CREATING:
             assert row.sent_at is not None
             assert row.attempts >= 1
@@ -103,7 +104,7 @@ async def check_job_state(
     if ran:  # the job had opened its journal: it wrote the results on its way out
         results = read_results(manifest.with_name(f"{manifest.stem}.results.csv"))
         assert sorted(rows) == [str(r["replica_name"]) for r in results]
-        assert {name: row.replica_id for name, row in rows.items()} == {
+        assert {name: row.resource_id for name, row in rows.items()} == {
             str(r["replica_name"]): r["replica_id"] for r in results
         }
     return Counter(row.state for row in rows.values())

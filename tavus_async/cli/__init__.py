@@ -1,12 +1,13 @@
 """The ``tavus-async`` command line, built on the library's public API only.
 
-Commands: ``train`` (a resumable batch-training job), ``watch``, ``demo``
-(``train`` against a bundled FakeTavus), ``fake`` (a FakeTavus served on its
-own), and a group per resource family (``replicas``, ``conversations``,
-``voices``, ``personas``, ``videos``, ``documents``, ``objectives``,
-``guardrails``, ``pronunciation-dictionaries``, ``transcriptions``: one JSON
-object per line). Run ``tavus-async --help``; ``tavus-async --version``
-prints the version.
+Commands: ``train`` (a resumable batch-training job), ``generate`` (the same
+for videos), ``watch``, ``demo`` (``train`` and ``generate`` against a
+bundled FakeTavus), ``fake`` (a FakeTavus served on its own), and a group per
+resource family (``replicas``, ``conversations``, ``voices``, ``personas``,
+``videos``, ``documents``, ``objectives``, ``guardrails``,
+``pronunciation-dictionaries``, ``transcriptions``: one JSON object per
+line). Run ``tavus-async --help``; ``tavus-async --version`` prints the
+version.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tavus_async.cli import (
     _commands,
     _demo,
     _fake_command,
+    _generate,
     _resource_commands,  # noqa: F401 - declares its command groups
     _train,
     _watch_command,
@@ -37,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``tavus-async`` command."""
     parser = argparse.ArgumentParser(
         prog="tavus-async",
-        description="Train and watch Tavus replicas, and call the Tavus API.",
+        description="Train replicas and generate videos in resumable batch jobs, "
+        "watch them, and call the Tavus API.",
     )
     parser.add_argument(
         "--version",
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _train.register(commands)
+    _generate.register(commands)
     _watch_command.register(commands)
     _demo.register(commands)
     _fake_command.register(commands)

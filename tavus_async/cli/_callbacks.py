@@ -1,10 +1,11 @@
-"""``train --callback-base-url URL --listen HOST:PORT``: settle replicas by webhook.
+"""``--callback-base-url URL --listen HOST:PORT``: settle a batch job's rows by webhook.
 
-Each replica created by the job gets ``callback_url`` = the base URL plus a
-secret token; a receiver listening on ``HOST:PORT`` during the job passes each
-training callback to the job's watcher, so a replica settles the moment Tavus
-calls back, and polling stays as the fallback (for a callback lost on the way,
-or a replica created by an earlier run with another secret).
+Each replica (``train``) or video (``generate``) created by the job gets
+``callback_url`` = the base URL plus a secret token; a receiver listening on
+``HOST:PORT`` during the job passes each callback to the job's watcher, so a
+row settles the moment Tavus calls back, and polling stays as the fallback
+(for a callback lost on the way, or a row created by an earlier run with
+another secret).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from attrs import frozen
 
-from tavus_async import ReplicaWatcher, ValidationError
+from tavus_async import ValidationError, Watcher
 from tavus_async.cli._common import UsageError, flag_message
+from tavus_async.cli._kinds import JobKind
 from tavus_async.webhooks import (
     CallbackReceiver,
     CallbackServer,
@@ -51,7 +54,7 @@ class CallbackSettings:
     """Where Tavus calls back and where the job listens.
 
     Attributes:
-        callback_url: The ``callback_url`` given to each created replica.
+        callback_url: The ``callback_url`` given to each create.
         secret: The token that URL carries.
         host: The address to listen on.
         port: The port to listen on.
@@ -63,19 +66,22 @@ class CallbackSettings:
     port: int
 
 
-def add_callback_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--callback-base-url``, ``--allow-http-callback`` and ``--listen``."""
+def add_callback_arguments(parser: argparse.ArgumentParser, kind: JobKind) -> None:
+    """Add ``--callback-base-url``, ``--allow-http-callback`` and ``--listen``,
+    in the words of a job of ``kind``."""
     group = parser.add_argument_group(
-        "training callbacks (optional: replicas settle when Tavus calls back; "
-        "polling remains the fallback)"
+        f"callbacks (optional: {kind}s settle when Tavus calls back; polling "
+        "remains the fallback)"
+    )
+    own = (
+        ". Rows with their own callback_url keep it" if kind is JobKind.REPLICA else ""
     )
     group.add_argument(
         "--callback-base-url",
         metavar="URL",
         help="public https URL that reaches --listen (a tunnel or a reverse "
-        "proxy); each new replica's callback_url is this plus a secret token "
-        f"(${SECRET_VARIABLE}, else a new one per run). Rows with their own "
-        "callback_url keep it",
+        f"proxy); each new {kind}'s callback_url is this plus a secret token "
+        f"(${SECRET_VARIABLE}, else a new one per run){own}",
     )
     group.add_argument(
         "--allow-http-callback",
@@ -147,9 +153,9 @@ def callback_settings(
 
 @asynccontextmanager
 async def receiving(
-    settings: CallbackSettings, watcher: ReplicaWatcher
+    settings: CallbackSettings, watcher: Watcher[Any]
 ) -> AsyncIterator[CallbackReceiver]:
-    """Listen for training callbacks that settle ``watcher``'s replicas.
+    """Listen for callbacks that settle ``watcher``'s replicas or videos.
 
     On the way out, the server stops, the receiver hands over what it holds,
     and one line of counts goes to stderr.

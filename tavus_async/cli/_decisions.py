@@ -1,4 +1,8 @@
-"""The train job's decisions, as plain functions: no I/O, tested from tables."""
+"""The batch jobs' decisions, as plain functions: no I/O, tested from tables.
+
+They serve ``train`` and ``generate`` alike: what they read of a replica or a
+video is its status (:class:`Item`) or a :class:`Created` record.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import enum
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -14,12 +20,14 @@ from tavus_async import (
     APIStatusError,
     AuthenticationError,
     CreateReplicaRequest,
+    GenerateVideoRequest,
+    Outcome,
     OutcomeKind,
     PermissionDeniedError,
     Replica,
-    ReplicaOutcome,
+    TrainingProgress,
 )
-from tavus_async.cli._journal import JournalRow, RowState
+from tavus_async.cli._journal import JournalRow, Links, RowState
 from tavus_async.cli._results import ResultRow, RowStatus
 from tavus_async.cli._tally import format_duration
 
@@ -28,12 +36,16 @@ __all__ = [
     "CLOCK_SKEW",
     "RETRY_DELAYS",
     "CreateVerdict",
+    "Created",
+    "Item",
+    "Request",
     "exit_code",
     "find_created",
     "judge_create_error",
     "lookup_note",
     "outcome_label",
     "outcome_message",
+    "percent",
     "progress_percent",
     "request_json",
     "result_row",
@@ -43,7 +55,8 @@ __all__ = [
 ]
 
 CLOCK_SKEW = 600.0
-"""Seconds a replica's ``created_at`` may precede our record of the create."""
+"""Seconds a replica's or video's ``created_at`` may precede our record of the
+create."""
 
 RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0)
 """Waits before creating a row again after a passing failure, then give up."""
@@ -51,11 +64,45 @@ RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0)
 _RETRYABLE_4XX = frozenset({408, 429})
 
 
+class Item(Protocol):
+    """A watched replica or video, as far as the decisions read it."""
+
+    @property
+    def status(self) -> str | None:
+        """Tavus's status of it."""
+
+
+_I = TypeVar("_I", bound=Item)
+
+Request = TypeVar("Request", CreateReplicaRequest, GenerateVideoRequest)
+"""The create request of a batch job: a replica's or a video's."""
+
+
+@attrs.frozen(kw_only=True)
+class Created:
+    """A replica or video a create made, or may have made: from the create's
+    answer, or from the account's list when the answer was lost.
+
+    Attributes:
+        resource_id: Tavus's id.
+        name: Its ``replica_name`` or ``video_name``, if Tavus says.
+        status: Its status then, if Tavus says.
+        created_at: When Tavus created it, if it says.
+        links: Where a video can be seen, as far as known.
+    """
+
+    resource_id: str
+    name: str | None
+    status: str | None
+    created_at: datetime | None = None
+    links: Links = attrs.field(factory=Links)
+
+
 class CreateVerdict(enum.Enum):
     """What a failed create means for its row."""
 
     UNCERTAIN = "uncertain"
-    """Tavus may have acted: look the replica up by name before creating again."""
+    """Tavus may have acted: look the row up by name before creating again."""
     RETRY = "retry"
     """Surely not acted on, and may pass: create again later."""
     REFUSED = "refused"
@@ -79,9 +126,7 @@ def judge_create_error(error: APIError) -> CreateVerdict:
     return CreateVerdict.RETRY
 
 
-def with_callback(
-    request: CreateReplicaRequest, callback_url: str | None
-) -> CreateReplicaRequest:
+def with_callback(request: Request, callback_url: str | None) -> Request:
     """``request`` with ``callback_url``, unless it has its own or there is none.
 
     The journal keeps the manifest's request: the callback URL carries a
@@ -92,7 +137,7 @@ def with_callback(
     return attrs.evolve(request, callback_url=callback_url)
 
 
-def request_json(request: CreateReplicaRequest) -> str:
+def request_json(request: CreateReplicaRequest | GenerateVideoRequest) -> str:
     """The create body as canonical JSON: what the journal compares across runs."""
     return json.dumps(
         request.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -102,45 +147,45 @@ def request_json(request: CreateReplicaRequest) -> str:
 def find_created(
     name: str,
     sent_at: float | None,
-    replicas: Iterable[Replica],
+    listed: Iterable[Created],
     claimed: Collection[str],
-) -> list[Replica]:
-    """The replicas a lost create of ``name`` may have made, oldest first.
+) -> list[Created]:
+    """What a lost create of ``name`` may have made, closest in time first.
 
     Args:
-        name: The row's ``replica_name``.
+        name: The row's name (``replica_name``, ``video_name``).
         sent_at: When its last create was sent (epoch seconds), if known.
-        replicas: The account's replicas, as List Replicas returns them.
-        claimed: Replica ids already recorded for other rows.
+        listed: The account's replicas or videos, as its list gives them.
+        claimed: Ids already recorded for other rows.
 
     Returns:
-        Replicas with that exact name, not claimed, and created no earlier than
+        Those with that exact name, not claimed, and created no earlier than
         :data:`CLOCK_SKEW` seconds before ``sent_at`` (any age when a time is
         unknown); the one created closest to ``sent_at`` first.
     """
     found = []
-    for replica in replicas:
-        if replica.replica_name != name or replica.replica_id in claimed:
+    for item in listed:
+        if item.name != name or item.resource_id in claimed:
             continue
-        created = replica.created_at
+        created = item.created_at
         if (
             sent_at is not None
             and created is not None
             and created.timestamp() < sent_at - CLOCK_SKEW
         ):
             continue
-        found.append(replica)
+        found.append(item)
 
-    def distance(replica: Replica) -> float:
-        if replica.created_at is None or sent_at is None:
+    def distance(item: Created) -> float:
+        if item.created_at is None or sent_at is None:
             return math.inf
-        return abs(replica.created_at.timestamp() - sent_at)
+        return abs(item.created_at.timestamp() - sent_at)
 
     return sorted(found, key=distance)
 
 
-def outcome_label(outcome: ReplicaOutcome) -> str:
-    """The status of a settled replica's row (see :mod:`._results`).
+def outcome_label(outcome: Outcome[_I]) -> str:
+    """The status of a settled replica's or video's row (see :mod:`._results`).
 
     Tavus's last status, but ``timed_out`` or ``gone`` when the watch ended so
     (Tavus's status then says nothing final), and the kind of outcome when no
@@ -150,11 +195,12 @@ def outcome_label(outcome: ReplicaOutcome) -> str:
         return RowStatus.TIMED_OUT.value
     if outcome.kind is OutcomeKind.GONE:
         return RowStatus.GONE.value
-    return str(outcome.status or outcome.kind.value)
+    status = None if outcome.item is None else outcome.item.status
+    return str(status or outcome.kind.value)
 
 
-def outcome_message(outcome: ReplicaOutcome) -> str | None:
-    """The ``error_message`` of a settled replica's row.
+def outcome_message(outcome: Outcome[Any]) -> str | None:
+    """The ``error_message`` of a settled row.
 
     Tavus's own message when it gave one; else, for an outcome that is not
     ok, the watch's one-sentence account (which names the last status seen).
@@ -164,10 +210,14 @@ def outcome_message(outcome: ReplicaOutcome) -> str | None:
     return outcome.detail
 
 
+def percent(progress: TrainingProgress | None) -> int | None:
+    """Progress in whole percent; None when unknown."""
+    return None if progress is None else round(100 * progress.fraction)
+
+
 def progress_percent(replica: Replica) -> int | None:
     """A replica's training progress in whole percent; None when unknown."""
-    progress = replica.training_progress
-    return None if progress is None else round(100 * progress.fraction)
+    return percent(replica.training_progress)
 
 
 def row_status(row: JournalRow) -> str:
@@ -191,13 +241,18 @@ def result_row(row: JournalRow) -> ResultRow:
     """One line of the results file for a journal row."""
     return ResultRow(
         line=row.line,
-        replica_name=row.name,
-        replica_id=row.replica_id,
+        name=row.name,
+        resource_id=row.resource_id,
         status=row_status(row),
         outcome=row.outcome,
         error_message=row.error_message,
+        attempts=row.attempts,
+        sent_at=row.sent_at,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        hosted_url=row.hosted_url,
+        download_url=row.download_url,
+        stream_url=row.stream_url,
     )
 
 

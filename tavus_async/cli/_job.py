@@ -1,12 +1,14 @@
-"""The train job's moving parts: create workers, name lookups and the watch.
+"""A batch job's moving parts: create workers, name lookups and the watch.
 
-Journal rows flow ``pending -> creating -> created -> finished`` (or
-``failed``). ``creating`` is written to the journal before a create is sent; a
-create that fails in a way that leaves open whether Tavus acted stays
-``creating`` and is looked up by name (after ``reconcile_after`` seconds)
-before it is sent again. What the job shows of each row is its status in the
-words of :mod:`._results`: ``not_created``, ``creating`` (in flight),
-``unconfirmed`` (answer lost), Tavus's status, and the final words.
+One job serves ``train`` (replicas) and ``generate`` (videos); what differs is
+its :class:`~._creators.Creator` and its watcher. Journal rows flow
+``pending -> creating -> created -> finished`` (or ``failed``). ``creating``
+is written to the journal before a create is sent; a create that fails in a
+way that leaves open whether Tavus acted stays ``creating`` and is looked up
+by name (after ``reconcile_after`` seconds) before it is sent again. What the
+job shows of each row is its status in the words of :mod:`._results`:
+``not_created``, ``creating`` (in flight), ``unconfirmed`` (answer lost),
+Tavus's status, and the final words.
 """
 
 from __future__ import annotations
@@ -16,35 +18,30 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from attrs import evolve
 
-from tavus_async import (
-    APIError,
-    CreateReplicaRequest,
-    Replica,
-    ReplicaOutcome,
-    ReplicaUpdate,
-    ReplicaWatcher,
-    TavusClient,
-    WatchEvent,
-)
+from tavus_async import APIError, Outcome, Update, Watcher
+from tavus_async.cli._creators import Creator
 from tavus_async.cli._decisions import (
     RETRY_DELAYS,
+    Created,
     CreateVerdict,
+    Item,
+    Request,
     exit_code,
     find_created,
     judge_create_error,
     lookup_note,
     outcome_label,
     outcome_message,
-    progress_percent,
+    percent,
     resumed,
     row_status,
     with_callback,
 )
-from tavus_async.cli._journal import Journal, JournalRow, RowState
+from tavus_async.cli._journal import Journal, JournalRow, Links, RowState
 from tavus_async.cli._progress import Display
 from tavus_async.cli._results import RowStatus
 from tavus_async.cli._tally import Snapshot, Tally, summary
@@ -55,20 +52,23 @@ __all__ = ["Job"]
 _log = logging.getLogger("tavus_async.cli")
 _TICK = 1.0
 
+_T = TypeVar("_T", bound=Item)
 
-class Job:
-    """One run of a train job over an open journal.
+
+class Job(Generic[Request, _T]):
+    """One run of a batch job over an open journal.
 
     Args:
-        client: An open client.
-        watcher: A watcher on ``client`` whose ``keep_open`` watch is passed to
-            :meth:`run`.
+        creator: Creates, lists and reads what the job makes, through an
+            open client.
+        watcher: A watcher of the same kind, whose ``keep_open`` watch is
+            passed to :meth:`run`.
         journal: The job's journal, synced with the manifest.
         display: Where progress goes.
-        requests: Each row's create request, by ``replica_name``.
+        requests: Each row's create request, by its unique name.
         concurrency: Creates in flight at once.
         reconcile_after: Seconds after sending a create whose answer was lost
-            before looking its replica up by name.
+            before looking it up by name.
         retry_delays: Waits before creating a row again after each passing
             failure (at least one); once they are used up the row stays
             pending for this run. A failed lookup by name waits the first.
@@ -82,11 +82,11 @@ class Job:
     def __init__(
         self,
         *,
-        client: TavusClient,
-        watcher: ReplicaWatcher,
+        creator: Creator[Request, _T],
+        watcher: Watcher[_T],
         journal: Journal,
         display: Display,
-        requests: Mapping[str, CreateReplicaRequest],
+        requests: Mapping[str, Request],
         concurrency: int,
         reconcile_after: float,
         retry_delays: Sequence[float] = RETRY_DELAYS,
@@ -94,11 +94,12 @@ class Job:
         callback_url: str | None = None,
         invalid_lines: Sequence[int] = (),
     ) -> None:
-        self._client = client
+        self._creator: Creator[Request, _T] = creator
+        self._noun = creator.kind.value
         self._watcher = watcher
         self._journal = journal
         self._display = display
-        self._requests = requests
+        self._requests: Mapping[str, Request] = requests
         self._concurrency = concurrency
         self._grace = reconcile_after
         self._delays = tuple(retry_delays)
@@ -118,7 +119,7 @@ class Job:
         self._shown: dict[str, str] = {}
         self._called_back: set[str] = set()
 
-    async def run(self, events: AsyncIterator[WatchEvent]) -> int:
+    async def run(self, events: AsyncIterator[Update[_T] | Outcome[_T]]) -> int:
         """Create every row not created yet and watch every row not final.
 
         Args:
@@ -162,9 +163,9 @@ class Job:
             self._tally.add(line, RowStatus.INVALID.value, final=True)
         for row in rows:
             self._tally.add(row.name, row_status(row), final=row.final)
-            if row.state is RowState.CREATED and row.replica_id is not None:
-                self._names[row.replica_id] = row.name
-                self._watcher.add([row.replica_id])
+            if row.state is RowState.CREATED and row.resource_id is not None:
+                self._names[row.resource_id] = row.name
+                self._watcher.add([row.resource_id])
             elif row.state is RowState.PENDING:
                 self._unresolved += 1
                 self._queue.put_nowait(row.name)
@@ -182,7 +183,7 @@ class Job:
 
     async def _create_all(self) -> None:
         if self._unresolved:
-            workers = [
+            workers: list[asyncio.Task[None]] = [
                 asyncio.create_task(self._work()) for _ in range(self._concurrency)
             ]
             workers.append(asyncio.create_task(self._reconcile()))
@@ -207,12 +208,11 @@ class Job:
         self._set(name, RowStatus.CREATING)
         try:
             request = with_callback(self._requests[name], self._callback_url)
-            created = await self._client.replicas.create(request)
+            created = await self._creator.create(request)
         except APIError as error:
             await self._create_failed(name, error)
             return
-        await self._journal.created(name, created.replica_id, str(created.status))
-        self._adopt(name, created.replica_id, str(created.status))
+        await self._record(name, created)
 
     async def _create_failed(self, name: str, error: APIError) -> None:
         verdict = judge_create_error(error)
@@ -247,11 +247,14 @@ class Job:
             delay = self._delays[tries - 1]
             asyncio.get_running_loop().call_later(delay, self._queue.put_nowait, name)
 
-    def _adopt(self, name: str, replica_id: str, status: str) -> None:
-        self._names[replica_id] = name
-        self._watcher.add([replica_id])
-        self._set(name, status)
-        self._event(f"{name} ({replica_id}): created, {status}")
+    async def _record(self, name: str, created: Created) -> None:
+        resource_id, status = created.resource_id, created.status
+        await self._journal.created(name, resource_id, status, created.links)
+        self._names[resource_id] = name
+        self._watcher.add([resource_id])
+        label = status or RowState.CREATED.value
+        self._set(name, label)
+        self._event(f"{name} ({resource_id}): created, {label}")
         self._done_with(name)
 
     def _done_with(self, name: str) -> None:
@@ -281,22 +284,22 @@ class Job:
             due = [name for name, at in self._lookups.items() if at <= now]
             try:
                 listing = [
-                    r async for r in self._client.replicas.iter_all(replica_type="user")
+                    self._creator.read(item) async for item in self._creator.listing()
                 ]
             except APIError as error:
                 if judge_create_error(error) is CreateVerdict.FATAL:
                     raise
-                self._event(f"looking up replicas by name failed ({error})")
+                self._event(f"looking up {self._noun}s by name failed ({error})")
                 for name in due:
                     self._lookups[name] = now + self._delays[0]
                 continue
-            claimed = {r.replica_id for r in self._journal.rows() if r.replica_id}
+            claimed = {r.resource_id for r in self._journal.rows() if r.resource_id}
             for name in due:
                 del self._lookups[name]
                 await self._settle_lookup(name, listing, claimed)
 
     async def _settle_lookup(
-        self, name: str, listing: list[Replica], claimed: set[str]
+        self, name: str, listing: list[Created], claimed: set[str]
     ) -> None:
         row = self._journal.row(name)
         found = find_created(name, row.sent_at, listing, claimed)
@@ -314,52 +317,52 @@ class Job:
             return
         first = found[0]
         if len(found) > 1:
-            others = ", ".join(r.replica_id for r in found[1:])
+            others = ", ".join(r.resource_id for r in found[1:])
             self._event(
-                f"{name}: several replicas have this name; kept {first.replica_id}, "
-                f"not {others}",
+                f"{name}: several {self._noun}s have this name; kept "
+                f"{first.resource_id}, not {others}",
                 notable=True,
             )
-        await self._journal.created(name, first.replica_id, str(first.status))
-        claimed.add(first.replica_id)
-        self._adopt(name, first.replica_id, str(first.status))
+        claimed.add(first.resource_id)
+        await self._record(name, first)
 
     # Watching
 
-    async def _consume(self, events: AsyncIterator[WatchEvent]) -> None:
+    async def _consume(self, events: AsyncIterator[Update[_T] | Outcome[_T]]) -> None:
         async for event in events:
-            if isinstance(event, ReplicaUpdate):
+            if isinstance(event, Update):
                 self._updated(event)
-            elif isinstance(event, ReplicaOutcome):
+            else:
                 await self._settled(event)
             self._refresh()
 
-    def _updated(self, update: ReplicaUpdate) -> None:
-        replica = update.replica
-        name = self._names[replica.replica_id]
-        self._tally.set(name, str(replica.status), progress=progress_percent(replica))
+    def _updated(self, update: Update[_T]) -> None:
+        name = self._names[update.id]
+        status = str(update.item.status or RowState.CREATED.value)
+        self._tally.set(name, status, progress=percent(update.progress))
         if update.source == "notify":
             self._called_back.add(name)
         before = update.previous.status if update.previous is not None else None
-        if before is not None and before != replica.status:
-            self._shown[name] = str(replica.status)
-            self._event(
-                f"{name} ({replica.replica_id}): {before} -> {replica.status}"
-                + self._via(name)
-            )
+        if before is not None and before != status:
+            self._shown[name] = status
+            self._event(f"{name} ({update.id}): {before} -> {status}" + self._via(name))
 
-    async def _settled(self, outcome: ReplicaOutcome) -> None:
-        name = self._names[outcome.replica_id]
-        status = str(outcome.status) if outcome.status is not None else None
+    async def _settled(self, outcome: Outcome[_T]) -> None:
+        name = self._names[outcome.id]
+        item = outcome.item
+        status = None if item is None or item.status is None else str(item.status)
         label = outcome_label(outcome)
         message = outcome_message(outcome)
-        await self._journal.finished(name, status or label, outcome.kind.value, message)
+        links = Links() if item is None else self._creator.read(item).links
+        await self._journal.finished(
+            name, status or label, outcome.kind.value, message, links
+        )
         self._set(name, label, final=True)
         if outcome.ok and self._shown.pop(name, None) == label:
             return
         detail = f": {message}" if message else ""
         self._event(
-            f"{name} ({outcome.replica_id}): {label}{self._via(name)}{detail}",
+            f"{name} ({outcome.id}): {label}{self._via(name)}{detail}",
             notable=not outcome.ok,
         )
 

@@ -1,8 +1,8 @@
-"""The train job's journal: each manifest row's state, durable in one SQLite file.
+"""A batch job's journal: each manifest row's state, durable in one SQLite file.
 
-Creating a replica is billed and Tavus has no idempotency key, so the job
-records a row as ``creating`` (committed and fsynced) before it sends the
-create, and ``created`` once the answer is in. After Ctrl-C, a crash or
+Creating a replica or a video is billed and Tavus has no idempotency key, so
+the job records a row as ``creating`` (committed and fsynced) before it sends
+the create, and ``created`` once the answer is in. After Ctrl-C, a crash or
 ``kill -9`` the same command resumes from the journal: nothing finished is
 redone, and a row left ``creating`` is looked up on Tavus before any new create.
 
@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from attrs import astuple, evolve
+from attrs import asdict, astuple, evolve
 
 from tavus_async._cleanup import finish
 from tavus_async.cli._journal_file import (
@@ -32,14 +32,23 @@ from tavus_async.cli._journal_file import (
     JournalEntry,
     JournalError,
     JournalRow,
+    Links,
     Opened,
     RowState,
     open_file,
     transaction,
 )
+from tavus_async.cli._kinds import JobKind
 
 
-__all__ = ["Journal", "JournalEntry", "JournalError", "JournalRow", "RowState"]
+__all__ = [
+    "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalRow",
+    "Links",
+    "RowState",
+]
 
 _ALLOWED: Mapping[RowState, frozenset[RowState]] = {
     RowState.CREATING: frozenset({RowState.PENDING}),
@@ -52,7 +61,7 @@ _ALLOWED: Mapping[RowState, frozenset[RowState]] = {
 
 
 class Journal:
-    """The durable state of a train job's rows; open it with :meth:`open`.
+    """The durable state of a batch job's rows; open it with :meth:`open`.
 
     Reads (:meth:`rows`, :meth:`row`) come from memory and show what is
     committed. Each write checks that the move is allowed (``ValueError``
@@ -86,6 +95,7 @@ class Journal:
         path: str | Path,
         entries: Sequence[JournalEntry],
         *,
+        kind: JobKind = JobKind.REPLICA,
         clock: Callable[[], float] = time.time,
     ) -> Journal:
         """Open (or create) the journal at ``path`` and sync it with the manifest.
@@ -93,11 +103,15 @@ class Journal:
         A new name is added ``PENDING``. A journaled ``PENDING`` row takes the
         manifest's line and request; any other journaled row must keep its
         request (its line may move). A journaled name gone from the manifest is
-        dropped if ``PENDING`` and kept otherwise (its replica exists).
+        dropped if ``PENDING`` and kept otherwise (its replica or video may
+        exist). A journal of schema version 1 (``train``'s before videos) is
+        migrated in place, in one transaction.
 
         Args:
             path: The journal file; its directory must exist.
             entries: The manifest's rows (names unique).
+            kind: What the job creates (default: replicas, as ``train``); a
+                journal made by a job of another kind is refused.
             clock: Wall clock for the rows' times.
 
         Returns:
@@ -106,6 +120,7 @@ class Journal:
         Raises:
             JournalError: The directory is missing; the file is not a
                 tavus-async journal, is corrupt or of an unknown schema version;
+                it was made by the other command (``train``, ``generate``);
                 another job holds it; or the manifest changed rows the journal
                 has sent creates for (every conflict listed).
             ValueError: Two entries share a name.
@@ -115,7 +130,7 @@ class Journal:
         """
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         job = asyncio.get_running_loop().run_in_executor(
-            executor, open_file, path, entries
+            executor, open_file, path, entries, kind
         )
         try:
             opened = await finish(job)
@@ -151,14 +166,21 @@ class Journal:
         """
         return await self._move(name, RowState.CREATING, sent_at=self._clock())
 
-    async def created(self, name: str, replica_id: str, status: str) -> JournalRow:
+    async def created(
+        self,
+        name: str,
+        resource_id: str,
+        status: str | None,
+        links: Links | None = None,
+    ) -> JournalRow:
         """The create was answered: ``CREATING`` (or ``PENDING``) -> ``CREATED``.
 
-        Stamps ``created_at`` and clears the error of earlier attempts.
+        Stamps ``created_at``, records the status (if Tavus gave one) and the
+        ``links`` known, and clears the error of earlier attempts.
         """
-        changes = {"replica_id": replica_id, "status": status, "error_message": None}
+        changes = {"resource_id": resource_id, "status": status, "error_message": None}
         return await self._move(
-            name, RowState.CREATED, created_at=self._clock(), **changes
+            name, RowState.CREATED, created_at=self._clock(), **changes, **_known(links)
         )
 
     async def pending(self, name: str, error_message: str | None = None) -> JournalRow:
@@ -179,12 +201,24 @@ class Journal:
         )
 
     async def finished(
-        self, name: str, status: str, outcome: str, error_message: str | None
+        self,
+        name: str,
+        status: str,
+        outcome: str,
+        error_message: str | None,
+        links: Links | None = None,
     ) -> JournalRow:
-        """The watch settled the replica: ``CREATED`` -> ``FINISHED`` (final)."""
+        """The watch settled the row: ``CREATED`` -> ``FINISHED`` (final).
+
+        Links not known (None) keep what the row had.
+        """
         changes = {"status": status, "outcome": outcome, "error_message": error_message}
         return await self._move(
-            name, RowState.FINISHED, finished_at=self._clock(), **changes
+            name,
+            RowState.FINISHED,
+            finished_at=self._clock(),
+            **changes,
+            **_known(links),
         )
 
     async def aclose(self) -> None:
@@ -269,3 +303,9 @@ class Journal:
         finally:
             self._executor.shutdown(wait=False)
             os.close(self._lock_fd)
+
+
+def _known(links: Links | None) -> dict[str, str]:
+    if links is None:
+        return {}
+    return {name: url for name, url in asdict(links).items() if url is not None}

@@ -1,29 +1,30 @@
-"""Read and validate a training manifest: one replica per CSV row or JSON line.
+"""Read and validate a batch job's manifest: one row per CSV row or JSON line.
 
-Everything here is pure (one file read, no network). Problems that make the
-file unusable raise :class:`ManifestError`; problems of single rows are
-collected, all of them, into :attr:`Manifest.problems`.
+One reader serves every kind of job; a :class:`~._row_schemas.RowSchema`
+says which columns a row has and makes its request (``train``: a replica,
+``generate``: a video). Everything here is pure (one file read, no network).
+Problems that make the file unusable raise :class:`ManifestError`; problems
+of single rows are collected, all of them, into :attr:`Manifest.problems`.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import json
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from attrs import define, frozen
 
-from tavus_async import CreateReplicaRequest, ReplicaProperties, ValidationError
-from tavus_async.cli._common import command_words
+from tavus_async.cli._row_schemas import Pair, RowSchema, describe
 
 
 __all__ = [
-    "FIELDS",
     "Manifest",
     "ManifestError",
     "ManifestRow",
@@ -31,32 +32,9 @@ __all__ = [
     "read_manifest",
 ]
 
-_TEXT_FIELDS = (
-    "replica_name",
-    "train_video_url",
-    "train_image_url",
-    "voice_name",
-    "consent_video_url",
-    "model_name",
-    "callback_url",
-)
-_BOOL_FIELDS = ("background_green_screen", "auto_fix_training_image")
-FIELDS = _TEXT_FIELDS + _BOOL_FIELDS
-"""Every column a manifest may have; the booleans take true/false, 1/0, yes/no."""
+_R = TypeVar("_R")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
 _SHOWN_LINES = 5
-_EXAMPLE_JSON = '{"replica_name": "rio", "train_video_url": "https://…/rio.mp4"}'
-
-_NO_ROWS = "the manifest has no rows; add one replica per line"
-_NAME_REQUIRED = (
-    "is required; give every replica a unique name (it is how the job finds "
-    "the replica again)"
-)
-
-_Pair = tuple[str | None, str]
 
 
 @frozen
@@ -82,22 +60,23 @@ class RowProblem:
 
 
 @frozen
-class ManifestRow:
-    """A valid row: the replica to create.
+class ManifestRow(Generic[_R]):
+    """A valid row: the replica or video to create.
 
     Attributes:
         line: The 1-based line where the row starts.
-        name: Its ``replica_name``, stripped; unique in the manifest.
-        request: The request to send, ``replica_name`` included.
+        name: Its name (``replica_name``, ``video_name``), stripped; unique
+            in the manifest.
+        request: The request to send, the name included.
     """
 
     line: int
     name: str
-    request: CreateReplicaRequest
+    request: _R
 
 
 @frozen
-class Manifest:
+class Manifest(Generic[_R]):
     """A manifest read and checked by :func:`read_manifest`.
 
     Attributes:
@@ -106,12 +85,12 @@ class Manifest:
         problems: Every problem of every row, in line order (empty when all
             rows are valid).
         invalid_lines: The lines of the rows that have problems, in order.
-        invalid_names: Each invalid line's ``replica_name``, or None when it
-            had none usable.
+        invalid_names: Each invalid line's name, or None when it had none
+            usable.
     """
 
     path: Path
-    rows: tuple[ManifestRow, ...]
+    rows: tuple[ManifestRow[_R], ...]
     problems: tuple[RowProblem, ...]
     invalid_lines: tuple[int, ...]
     invalid_names: dict[int, str | None]
@@ -145,19 +124,20 @@ class ManifestError(Exception):
 
 
 @define
-class _Row:
+class _Row(Generic[_R]):
     line: int
     values: dict[str, Any] | None  # None: the record could not be parsed
-    problems: list[_Pair]
+    problems: list[Pair]
     name: str | None = None
-    request: CreateReplicaRequest | None = None
+    request: _R | None = None
 
 
-def read_manifest(path: str | Path) -> Manifest:
+def read_manifest(path: str | Path, schema: RowSchema[_R]) -> Manifest[_R]:
     """Read a ``.csv``, ``.jsonl`` or ``.ndjson`` manifest and check every row.
 
     Args:
         path: The manifest file (UTF-8, a BOM is fine).
+        schema: What a row holds (``REPLICA_ROWS``, ``VIDEO_ROWS``).
 
     Returns:
         The valid rows and every row problem.
@@ -165,7 +145,8 @@ def read_manifest(path: str | Path) -> Manifest:
     Raises:
         ManifestError: The file cannot be used: it is missing or unreadable,
             has another extension, is not UTF-8, has no rows, or (CSV) its
-            header lacks a required column or names an unknown one.
+            header lacks a required column, names an unknown one or one
+            the schema refuses.
     """
     path = Path(path)
     problems: list[RowProblem] = []
@@ -180,10 +161,11 @@ def read_manifest(path: str | Path) -> Manifest:
     text = None if data is None else _decode(data, problems)
     if text is None or problems:
         raise ManifestError(problems)
-    problems, raws = _read_csv(text) if kind == "csv" else _read_jsonl(text)
+    read = _read_csv if kind == "csv" else _read_jsonl
+    problems, raws = read(text, schema)
     if problems:
         raise ManifestError(problems)
-    return _build(path, raws)
+    return _build(path, raws, schema)
 
 
 def _file_problem(message: str, line: int | None = None) -> RowProblem:
@@ -224,12 +206,14 @@ def _decode(data: bytes, problems: list[RowProblem]) -> str | None:
         return None
 
 
-def _read_csv(text: str) -> tuple[list[RowProblem], list[_Row]]:
+def _read_csv(
+    text: str, schema: RowSchema[_R]
+) -> tuple[list[RowProblem], list[_Row[_R]]]:
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream, strict=True, skipinitialspace=True)
     columns: list[str | None] | None = None
     problems: list[RowProblem] = []
-    rows: list[_Row] = []
+    rows: list[_Row[_R]] = []
     while True:
         line = reader.line_num + 1
         try:
@@ -250,29 +234,27 @@ def _read_csv(text: str) -> tuple[list[RowProblem], list[_Row]]:
                 continue
             if columns is None:
                 columns = [cell.strip() or None for cell in record]
-                problems.extend(_header_problems(line, columns))
+                problems.extend(_header_problems(line, columns, schema))
             else:
                 rows.append(_csv_row(line, record, columns))
     if not rows:
         after = " after the header" if columns else ""
-        problems.append(_file_problem(f"{_NO_ROWS}{after}"))
+        problems.append(_file_problem(f"{_no_rows(schema)}{after}"))
     return problems, rows
 
 
-def _header_problems(line: int, columns: list[str | None]) -> list[RowProblem]:
-    problems: list[RowProblem] = []
-    if "replica_name" not in columns:
-        message = (
-            "the header has no replica_name column; the first line must name "
-            "the columns, e.g. replica_name,train_video_url"
-        )
-        problems.append(_file_problem(message, line))
-    if "train_video_url" not in columns and "train_image_url" not in columns:
-        message = (
-            "the header has neither a train_video_url nor a train_image_url "
-            "column; add one of them"
-        )
-        problems.append(_file_problem(message, line))
+def _no_rows(schema: RowSchema[Any]) -> str:
+    return f"the manifest has no rows; add one {schema.noun} per line"
+
+
+def _header_problems(
+    line: int, columns: list[str | None], schema: RowSchema[Any]
+) -> list[RowProblem]:
+    problems = [
+        _file_problem(message, line)
+        for needed, message in schema.header
+        if not any(name in columns for name in needed)
+    ]
     first: dict[str, int] = {}
     for number, name in enumerate(columns, start=1):
         if name is None:
@@ -281,22 +263,24 @@ def _header_problems(line: int, columns: list[str | None]) -> list[RowProblem]:
             message = f"is both column {first[name]} and column {number}; keep one"
             problems.append(RowProblem(line, name, message))
         first.setdefault(name, number)
-        if name not in FIELDS:
-            problems.append(RowProblem(line, name, _unknown(name, "column")))
+        if name in schema.refused:
+            problems.append(RowProblem(line, name, schema.refused[name]))
+        elif name not in schema.fields:
+            problems.append(RowProblem(line, name, _unknown(name, "column", schema)))
     return problems
 
 
-def _unknown(name: str, what: str) -> str:
+def _unknown(name: str, what: str, schema: RowSchema[Any]) -> str:
     for separator, label in ((";", "semicolons"), ("\t", "tabs")):
         if separator in name:
             return f"is not a known {what}; separate columns with commas, not {label}"
-    match = difflib.get_close_matches(name.lower(), FIELDS, n=1)
+    match = difflib.get_close_matches(name.lower(), schema.fields, n=1)
     if match:
         return f"is not a known {what}; did you mean {match[0]}?"
-    return f"is not a known {what}; use only {', '.join(FIELDS)}"
+    return f"is not a known {what}; use only {', '.join(schema.fields)}"
 
 
-def _csv_row(line: int, record: list[str], columns: list[str | None]) -> _Row:
+def _csv_row(line: int, record: list[str], columns: list[str | None]) -> _Row[Any]:
     values: dict[str, Any] = {}
     unnamed: list[str] = []
     for number, cell in enumerate(record, start=1):
@@ -306,7 +290,7 @@ def _csv_row(line: int, record: list[str], columns: list[str | None]) -> _Row:
             unnamed.append(str(number))
         elif name is not None and value:
             values[name] = value
-    problems: list[_Pair] = []
+    problems: list[Pair] = []
     if unnamed:
         message = (
             f"has a value in column {', '.join(unnamed)}, which the header does "
@@ -316,16 +300,18 @@ def _csv_row(line: int, record: list[str], columns: list[str | None]) -> _Row:
     return _Row(line, values, problems)
 
 
-def _read_jsonl(text: str) -> tuple[list[RowProblem], list[_Row]]:
-    rows: list[_Row] = []
+def _read_jsonl(
+    text: str, schema: RowSchema[_R]
+) -> tuple[list[RowProblem], list[_Row[_R]]]:
+    rows: list[_Row[_R]] = []
     for line, physical in enumerate(text.split("\n"), start=1):
         if physical.strip():
-            rows.append(_json_row(line, physical))
-    return ([] if rows else [_file_problem(_NO_ROWS)]), rows
+            rows.append(_json_row(line, physical, schema))
+    return ([] if rows else [_file_problem(_no_rows(schema))]), rows
 
 
-def _json_row(line: int, physical: str) -> _Row:
-    like = f"write one JSON object per line, like {_EXAMPLE_JSON}"
+def _json_row(line: int, physical: str, schema: RowSchema[_R]) -> _Row[_R]:
+    like = f"write one JSON object per line, like {schema.example}"
     try:
         value = json.loads(physical)
     except json.JSONDecodeError as exc:
@@ -334,78 +320,13 @@ def _json_row(line: int, physical: str) -> _Row:
     except RecursionError:
         return _Row(line, None, [(None, f"is nested too deeply; {like}")])
     if not isinstance(value, dict):
-        message = f"must be a JSON object, got {_describe(value)}; {like}"
+        message = f"must be a JSON object, got {describe(value)}; {like}"
         return _Row(line, None, [(None, message)])
     return _Row(line, value, [])
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    return "an array" if isinstance(value, list) else "an object"
-
-
-def _parse_bool(value: object) -> tuple[object, str | None]:
-    if value is None or isinstance(value, bool):
-        return value, None
-    if type(value) is int and value in (0, 1):
-        return bool(value), None
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if not text or text in _TRUE or text in _FALSE:
-            return (text in _TRUE if text else None), None
-    return value, (
-        f"must be true or false (or 1/0, yes/no), got {_describe(value)}; "
-        "leave it empty to let Tavus decide"
-    )
-
-
-def _check_row(row: _Row) -> None:
-    if row.values is None:
-        return
-    problems = row.problems
-    problems.extend((k, _unknown(k, "key")) for k in row.values if k not in FIELDS)
-    blamed: set[str] = set()
-    args: dict[str, Any] = {}
-    for field in _TEXT_FIELDS:
-        value = row.values.get(field)
-        if isinstance(value, str):
-            value = value.strip() or None
-        elif value is not None:
-            blamed.add(field)
-            message = f"must be a string in double quotes, got {_describe(value)}"
-            problems.append((field, message))
-        args[field] = value
-    for field in _BOOL_FIELDS:
-        args[field], error = _parse_bool(row.values.get(field))
-        if error is not None:
-            blamed.add(field)
-            problems.append((field, error))
-    if args["replica_name"] is None:
-        problems.append(("replica_name", _NAME_REQUIRED))
-    elif isinstance(args["replica_name"], str):
-        row.name = args["replica_name"]
-    green = args.pop("background_green_screen")
-    if green is not None:
-        args["properties"] = ReplicaProperties(background_green_screen=green)
-    try:
-        request = CreateReplicaRequest(**args)
-    except ValidationError as exc:
-        problems.extend(
-            (field, command_words(message))
-            for field, message in exc.problems
-            if field not in blamed
-        )
-    else:
-        row.request = request
-
-
-def _add_duplicate_problems(rows: list[_Row]) -> None:
-    by_name: dict[str, list[_Row]] = {}
+def _add_duplicate_problems(rows: list[_Row[_R]], key: str) -> None:
+    by_name: dict[str, list[_Row[_R]]] = {}
     for row in rows:
         if row.name is not None:
             by_name.setdefault(row.name, []).append(row)
@@ -417,7 +338,7 @@ def _add_duplicate_problems(rows: list[_Row]) -> None:
             others = [line for line in first if line != row.line][:_SHOWN_LINES]
             where = _join_lines(others, len(same) - 1 - len(others))
             message = f"{name!r} is also on {where}; names must be unique in a manifest"
-            row.problems.append(("replica_name", message))
+            row.problems.append((key, message))
 
 
 def _join_lines(lines: list[int], more: int) -> str:
@@ -427,11 +348,13 @@ def _join_lines(lines: list[int], more: int) -> str:
     return f"lines {', '.join(words[:-1])} and {words[-1]}"
 
 
-def _build(path: Path, rows: list[_Row]) -> Manifest:
+def _build(path: Path, rows: list[_Row[_R]], schema: RowSchema[_R]) -> Manifest[_R]:
+    unknown = functools.partial(_unknown, what="key", schema=schema)
     for row in rows:
-        _check_row(row)
-    _add_duplicate_problems(rows)
-    valid: list[ManifestRow] = []
+        if row.values is not None:
+            row.name, row.request = schema.check(row.values, row.problems, unknown)
+    _add_duplicate_problems(rows, schema.kind.key)
+    valid: list[ManifestRow[_R]] = []
     problems: list[RowProblem] = []
     invalid_names: dict[int, str | None] = {}
     for row in rows:

@@ -1,4 +1,4 @@
-"""Progress of a long ``train`` or ``watch``: displays of a running tally.
+"""Progress of a long ``train``, ``generate`` or ``watch``: displays of a running tally.
 
 A display shows :class:`~._tally.Snapshot` numbers and events: on a terminal a
 live ``rich`` display (the optional ``tavus-async[cli]`` extra, imported only

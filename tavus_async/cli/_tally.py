@@ -1,9 +1,10 @@
-"""The running tally of a long ``train`` or ``watch``, and its numbers.
+"""The running tally of a long ``train``, ``generate`` or ``watch``, and its numbers.
 
 :class:`Tally` keeps running counts, so a :class:`Snapshot` costs one pass
 over the labels however many keys there are. The labels are the row statuses
-of :mod:`._results` (``train``) or the replicas' own (``watch``). An estimate
-of the time left is given only once it means something (:func:`estimate_eta`).
+of :mod:`._results` (``train``, ``generate``) or the replicas' own
+(``watch``). An estimate of the time left is given only once it means
+something (:func:`estimate_eta`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _FIRST: dict[str, int] = {
     RowStatus.CREATING: 1,
     RowStatus.UNCONFIRMED: 2,
 }
-_FINAL_FIRST = {"completed": 0, "error": 1}
+_FINAL_FIRST = {"completed": 0, "ready": 0, "error": 1}
 
 
 @frozen
@@ -55,10 +56,12 @@ class Snapshot:
         counts: ``(label, count)`` pairs, zero counts left out, in this
             order: ``not_created``, ``creating``, ``unconfirmed``, the other
             live labels alphabetically, then the final labels
-            (``completed``, ``error``, the others alphabetically).
+            (``completed`` or ``ready``, ``error``, the others
+            alphabetically).
         finished: How many keys are final.
-        mean_progress: Mean training progress (0-100) of the keys that are
-            not final and have a known progress; ``None`` when there are none.
+        mean_progress: Mean progress (0-100, of training or generation) of
+            the keys that are not final and have a known progress; ``None``
+            when there are none.
         rate_per_minute: Keys that became final during this run, per minute
             since the tally started; ``None`` before the first.
         eta_seconds: Time left at that rate, as :func:`estimate_eta` gives

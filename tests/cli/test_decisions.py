@@ -1,4 +1,4 @@
-"""The train job's pure decisions, from tables."""
+"""The batch jobs' pure decisions, from tables."""
 
 from __future__ import annotations
 
@@ -14,15 +14,21 @@ from tavus_async import (
     AuthenticationError,
     BadRequestError,
     CreateReplicaRequest,
+    GenerateVideoRequest,
     InternalServerError,
+    Outcome,
     OutcomeKind,
     PermissionDeniedError,
     RateLimitError,
     Replica,
     ReplicaOutcome,
     ReplicaStatus,
+    Video,
+    VideoProperties,
+    VideoStatus,
 )
 from tavus_async.cli._decisions import (
+    Created,
     CreateVerdict,
     exit_code,
     find_created,
@@ -34,8 +40,10 @@ from tavus_async.cli._decisions import (
     result_row,
     resumed,
     row_status,
+    with_callback,
 )
 from tavus_async.cli._journal import JournalRow, RowState
+from tavus_async.cli._results import ResultRow
 
 
 def status_error(cls: type[APIStatusError], code: int) -> APIStatusError:
@@ -88,18 +96,48 @@ def test_request_json_is_canonical_and_omits_unset_fields() -> None:
     )
 
 
+def test_request_json_of_a_video_holds_its_properties() -> None:
+    """A video's properties are part of the body the journal compares."""
+    request = GenerateVideoRequest(
+        replica_id="r1",
+        script="Hi",
+        video_name="v",
+        background_url="https://e.com/",
+        properties=VideoProperties(background_scroll=False),
+    )
+
+    assert (
+        '{"background_url":"https://e.com/","properties":{"background_scroll":false},'
+        '"replica_id":"r1","script":"Hi","video_name":"v"}'
+    ) == request_json(request)
+
+
+@pytest.mark.parametrize(
+    ("own", "given", "expected"),
+    [
+        (None, None, None),
+        (None, "https://hooks.example.com/?t=1", "https://hooks.example.com/?t=1"),
+    ],
+)
+def test_a_video_is_given_the_jobs_callback_url(
+    own: str | None, given: str | None, expected: str | None
+) -> None:
+    request = GenerateVideoRequest(replica_id="r1", script="Hi", callback_url=own)
+
+    changed = with_callback(request, given)
+
+    assert (expected, "Hi") == (changed.callback_url, changed.script)
+
+
 SENT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC).timestamp()
 
 
-def replica(replica_id: str, name: str, minutes: float | None) -> Replica:
+def replica(replica_id: str, name: str, minutes: float | None) -> Created:
     created = (
         None if minutes is None else datetime.fromtimestamp(SENT + 60 * minutes, UTC)
     )
-    return Replica(
-        replica_id=replica_id,
-        status=ReplicaStatus.STARTED,
-        replica_name=name,
-        created_at=created,
+    return Created(
+        resource_id=replica_id, name=name, status="started", created_at=created
     )
 
 
@@ -124,13 +162,13 @@ def replica(replica_id: str, name: str, minutes: float | None) -> Replica:
     ],
 )
 def test_find_created(
-    replicas: list[Replica],
+    replicas: list[Created],
     claimed: tuple[str, ...],
     sent_at: float | None,
     expected: list[str],
 ) -> None:
     found = find_created("a", sent_at, replicas, claimed)
-    assert expected == [r.replica_id for r in found]
+    assert expected == [r.resource_id for r in found]
 
 
 def outcome(
@@ -146,8 +184,18 @@ def outcome(
         )
     )
     return ReplicaOutcome(
-        replica_id="r1", kind=kind, replica=seen, detail="the detail", at=0.0
+        id="r1",
+        kind=kind,
+        item=seen,
+        detail="the detail",
+        error_message=error_message,
+        at=0.0,
     )
+
+
+def video_outcome(kind: OutcomeKind, status: str | None) -> Outcome[Video]:
+    seen = None if status is None else Video(video_id="v1", status=VideoStatus(status))
+    return Outcome(id="v1", kind=kind, item=seen, detail="the detail", at=0.0)
 
 
 @pytest.mark.parametrize(
@@ -164,6 +212,23 @@ def outcome(
 def test_outcome_label(kind: OutcomeKind, status: str | None, label: str) -> None:
     """A settled row's status: Tavus's, but our word when Tavus's is not final."""
     assert label == outcome_label(outcome(kind, status))
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "label"),
+    [
+        (OutcomeKind.REACHED, "ready", "ready"),
+        (OutcomeKind.FAILED, "error", "error"),
+        (OutcomeKind.TIMED_OUT, "generating", "timed_out"),
+        (OutcomeKind.GONE, "deleted", "gone"),
+        (OutcomeKind.GONE, None, "gone"),
+    ],
+)
+def test_outcome_label_of_a_video(
+    kind: OutcomeKind, status: str | None, label: str
+) -> None:
+    """A video's row reads as a replica's: Tavus's status, or our final word."""
+    assert label == outcome_label(video_outcome(kind, status))
 
 
 @pytest.mark.parametrize(
@@ -190,7 +255,7 @@ def row(state: RowState, **fields: Any) -> JournalRow:
         "line": 2,
         "request": "{}",
         "state": state,
-        "replica_id": None,
+        "resource_id": None,
         "status": None,
         "outcome": None,
         "error_message": None,
@@ -225,6 +290,38 @@ def test_row_status_is_the_results_status(journal_row: JournalRow, status: str) 
         row_status(journal_row),
         result_row(journal_row).status,
     )
+
+
+def test_a_result_row_has_everything_the_journal_row_has() -> None:
+    """Links, attempts and times go from the journal to the results."""
+    journaled = row(
+        RowState.FINISHED,
+        resource_id="v1",
+        status="ready",
+        outcome="reached",
+        attempts=2,
+        sent_at=10.0,
+        created_at=11.0,
+        finished_at=20.0,
+        hosted_url="https://h/v1",
+        download_url="https://d/v1.mp4",
+        stream_url="https://s/v1.m3u8",
+    )
+
+    assert ResultRow(
+        line=2,
+        name="a",
+        resource_id="v1",
+        status="ready",
+        outcome="reached",
+        attempts=2,
+        sent_at=10.0,
+        created_at=11.0,
+        finished_at=20.0,
+        hosted_url="https://h/v1",
+        download_url="https://d/v1.mp4",
+        stream_url="https://s/v1.m3u8",
+    ) == result_row(journaled)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from tavus_async.cli._journal import (
     RowState,
 )
 from tavus_async.cli._journal_file import Opened, open_file, sync_rows
+from tavus_async.cli._kinds import JobKind
 
 
 P, CI, CD, FN, FL = (
@@ -86,9 +87,11 @@ class HeldOpen:
         self.done = threading.Event()
         self.release = threading.Event()
 
-        def held(path: str | Path, manifest: Sequence[JournalEntry]) -> Opened:
+        def held(
+            path: str | Path, manifest: Sequence[JournalEntry], kind: JobKind
+        ) -> Opened:
             try:
-                return open_file(path, manifest)
+                return open_file(path, manifest, kind)
             finally:
                 self.done.set()
                 self.release.wait(HOLD_BOUND)
@@ -221,7 +224,7 @@ async def test_each_write_records_its_fields(journal: Journal) -> None:
     await journal.creating("a")
     row = await journal.created("a", "r123", "started")
     assert ("r123", "started", 1003.0, None, 3) == (
-        row.replica_id,
+        row.resource_id,
         row.status,
         row.created_at,
         row.error_message,
@@ -241,7 +244,7 @@ async def test_each_write_records_its_fields(journal: Journal) -> None:
         row.state,
         row.error_message,
         row.finished_at,
-        row.replica_id,
+        row.resource_id,
     )
 
 
@@ -308,14 +311,14 @@ def test_sync_decisions(state: RowState, change: str, expected: str) -> None:
         "dropped": ({}, []),
         "conflict": ({"x": old}, [conflict(7, "x")]),
     }[expected]
-    assert wanted == sync_rows({"x": old}, manifest)
+    assert wanted == sync_rows({"x": old}, manifest, "replica_name")
 
 
 def test_sync_adds_new_names_and_refuses_duplicates() -> None:
-    rows, conflicts = sync_rows({}, [entry("n", 3)])
+    rows, conflicts = sync_rows({}, [entry("n", 3)], "replica_name")
     assert ({"n": journal_row("n", P, line=3)}, []) == (rows, conflicts)
     with pytest.raises(ValueError, match="line 4: duplicate name 'n'"):
-        sync_rows({}, [entry("n", 3), entry("n", 4)])
+        sync_rows({}, [entry("n", 3), entry("n", 4)], "replica_name")
 
 
 async def test_reopen_syncs_with_the_manifest(tmp_path: Path) -> None:
@@ -335,7 +338,7 @@ async def test_reopen_syncs_with_the_manifest(tmp_path: Path) -> None:
         ("cd", 3, CD, "id-cd"),
         ("p", 9, P, None),
         ("gone_cd", 5, CD, "id-gone_cd"),
-    ] == [(r.name, r.line, r.state, r.replica_id) for r in journal.rows()]
+    ] == [(r.name, r.line, r.state, r.resource_id) for r in journal.rows()]
     assert '{"replica_name":"p","fixed":true}' == journal.row("p").request
     with pytest.raises(KeyError):
         journal.row("gone_p")
@@ -579,7 +582,7 @@ async def test_a_write_cancelled_in_flight_completes(journal: Journal) -> None:
     finally:
         release.set()
     reopened = await reopen(journal)
-    assert (CD, "id-a") == (reopened.row("a").state, reopened.row("a").replica_id)
+    assert (CD, "id-a") == (reopened.row("a").state, reopened.row("a").resource_id)
     assert journal.row("a") == reopened.row("a")
     await reopened.aclose()
 
@@ -641,7 +644,7 @@ async def test_kill_9_keeps_exactly_what_was_acknowledged(tmp_path: Path) -> Non
         ("r2", FL, None, 1),
         ("r3", FN, "id-3", 1),
         ("r4", P, None, 0),
-    ] == [(r.name, r.state, r.replica_id, r.attempts) for r in journal.rows()[:5]]
+    ] == [(r.name, r.state, r.resource_id, r.attempts) for r in journal.rows()[:5]]
     assert {P} == {row.state for row in journal.rows()[4:]}
     assert "refused" == journal.row("r2").error_message
     assert "reached" == journal.row("r3").outcome

@@ -11,19 +11,24 @@ import pytest
 
 from tavus_async import CreateReplicaRequest, ReplicaProperties
 from tavus_async.cli._manifest import (
-    FIELDS,
     Manifest,
     ManifestError,
     RowProblem,
     read_manifest,
 )
+from tavus_async.cli._row_schemas import REPLICA_ROWS
 
 
 VIDEO = "https://cdn.example.com/rio.mp4"
 IMAGE = "https://cdn.example.com/ana.png"
 CONSENT = "https://cdn.example.com/consent.mp4"
 HOOK = "https://hooks.example.com/tavus"
-HEADER = ",".join(FIELDS)
+HEADER = ",".join(REPLICA_ROWS.fields)
+
+
+def read_replicas(path: str | Path) -> Manifest[CreateReplicaRequest]:
+    """A training manifest, as ``train`` reads it."""
+    return read_manifest(path, REPLICA_ROWS)
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -50,7 +55,7 @@ def found(manifest: Manifest) -> list[tuple[int | None, str | None]]:
 
 def file_error(path: Path) -> ManifestError:
     with pytest.raises(ManifestError) as info:
-        read_manifest(path)
+        read_replicas(path)
     return info.value
 
 
@@ -78,7 +83,7 @@ def test_csv_with_every_column(tmp_path: Path) -> None:
         f" Rio ,{VIDEO},, ,{CONSENT},phoenix-4,{HOOK},TRUE,",
         f"Ana,,{IMAGE},anna,,,,no,0",
     )
-    manifest = read_manifest(str(path))
+    manifest = read_replicas(str(path))
     assert manifest.path == path
     assert [(2, "Rio"), (3, "Ana")] == [(r.line, r.name) for r in manifest.rows]
     assert [EXPECTED_VIDEO, EXPECTED_IMAGE] == [r.request for r in manifest.rows]
@@ -109,7 +114,7 @@ def test_jsonl_with_every_column(tmp_path: Path, name: str) -> None:
         },
         name=name,
     )
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert [(1, "Rio"), (2, "Ana")] == [(r.line, r.name) for r in manifest.rows]
     assert [EXPECTED_VIDEO, EXPECTED_IMAGE] == [r.request for r in manifest.rows]
     assert () == manifest.problems
@@ -119,7 +124,7 @@ def test_image_row_with_voice(tmp_path: Path) -> None:
     path = csv_file(
         tmp_path, "replica_name,train_image_url,voice_name", f"Ana,{IMAGE},anna"
     )
-    (row,) = read_manifest(path).rows
+    (row,) = read_replicas(path).rows
     assert (
         CreateReplicaRequest(
             train_image_url=IMAGE, voice_name="anna", replica_name="Ana"
@@ -150,7 +155,7 @@ def test_csv_booleans(tmp_path: Path, cell: str, expected: bool | None) -> None:
         "replica_name,train_video_url,background_green_screen",
         f'a,{VIDEO},"{cell}"',
     )
-    (row,) = read_manifest(path).rows
+    (row,) = read_replicas(path).rows
     properties = row.request.properties
     assert expected == (
         None if properties is None else properties.background_green_screen
@@ -171,7 +176,7 @@ def test_jsonl_booleans(tmp_path: Path, value: object, expected: bool | None) ->
             "auto_fix_training_image": value,
         },
     )
-    (row,) = read_manifest(path).rows
+    (row,) = read_replicas(path).rows
     assert expected is row.request.auto_fix_training_image
 
 
@@ -200,7 +205,7 @@ JSON_B = f'{{"replica_name": "b", "train_video_url": "{VIDEO}"}}'
 def test_bom_and_crlf(
     tmp_path: Path, name: str, content: str, lines: list[int]
 ) -> None:
-    manifest = read_manifest(write(tmp_path, name, content))
+    manifest = read_replicas(write(tmp_path, name, content))
     assert ["a", "b"] == [row.name for row in manifest.rows]
     assert lines == [row.line for row in manifest.rows]
     assert () == manifest.problems
@@ -220,7 +225,7 @@ def test_quoted_multiline_field_keeps_physical_line_numbers(tmp_path: Path) -> N
         f'e",{VIDEO},',
         "f,,",
     )
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert [(2, "a"), (5, "b"), (7, "d\ne")] == [
         (r.line, r.name) for r in manifest.rows
     ]
@@ -391,7 +396,7 @@ CSV_HEAD = "replica_name,train_video_url,train_image_url,voice_name,callback_url
 def test_csv_row_problems(
     tmp_path: Path, row: str, expected: list[tuple[str | None, str]]
 ) -> None:
-    manifest = read_manifest(csv_file(tmp_path, CSV_HEAD, row, f"ok,{VIDEO},,,"))
+    manifest = read_replicas(csv_file(tmp_path, CSV_HEAD, row, f"ok,{VIDEO},,,"))
     assert [(2, field) for field, _ in expected] == found(manifest)
     for (_, want), problem in zip(expected, manifest.problems, strict=True):
         assert want in problem.message
@@ -407,7 +412,7 @@ def test_every_problem_of_one_row_is_reported(tmp_path: Path) -> None:
         "background_green_screen,auto_fix_training_image",
         "a,ftp://v,ftp://c,ftp://h,maybe,yes",
     )
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert [
         (2, "background_green_screen"),
         (2, "train_video_url"),
@@ -428,7 +433,7 @@ def test_reasons_join_the_problems_of_each_invalid_line(tmp_path: Path) -> None:
         ",ftp://v,,,",
         f'a,"{VIDEO}"x,,,',
     )
-    reasons = read_manifest(path).reasons()
+    reasons = read_replicas(path).reasons()
 
     assert [3, 4] == list(reasons)
     assert reasons[3].startswith("replica_name: is required; ")
@@ -512,7 +517,7 @@ def test_jsonl_row_problems(
     tmp_path: Path, row: object, expected: list[tuple[str | None, str]]
 ) -> None:
     ok = {"replica_name": "ok", "train_video_url": VIDEO}
-    manifest = read_manifest(jsonl_file(tmp_path, ok, "", row))
+    manifest = read_replicas(jsonl_file(tmp_path, ok, "", row))
     assert [(3, field) for field, _ in expected] == found(manifest)
     for (_, want), problem in zip(expected, manifest.problems, strict=True):
         assert want in problem.message
@@ -530,7 +535,7 @@ def test_duplicate_names_name_the_other_lines(tmp_path: Path) -> None:
         "x,ftp://bad",
         f"X,{VIDEO}",
     )
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert ["y", "X"] == [row.name for row in manifest.rows]
     assert (2, 4, 5) == manifest.invalid_lines
     assert {2: "x", 4: "x", 5: "x"} == manifest.invalid_names
@@ -548,7 +553,7 @@ def test_duplicate_names_name_the_other_lines(tmp_path: Path) -> None:
 
 def test_a_pair_of_duplicates_names_one_line(tmp_path: Path) -> None:
     ok = {"replica_name": "x", "train_video_url": VIDEO}
-    manifest = read_manifest(jsonl_file(tmp_path, ok, ok))
+    manifest = read_replicas(jsonl_file(tmp_path, ok, ok))
     assert ["'x' is also on line 2", "'x' is also on line 1"] == [
         problem.message.split(";")[0] for problem in manifest.problems
     ]
@@ -556,7 +561,7 @@ def test_a_pair_of_duplicates_names_one_line(tmp_path: Path) -> None:
 
 def test_many_duplicates_list_a_few_lines(tmp_path: Path) -> None:
     path = csv_file(tmp_path, "replica_name,train_video_url", *[f"x,{VIDEO}"] * 20)
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert tuple(range(2, 22)) == manifest.invalid_lines
     assert (
         "'x' is also on lines 3, 4, 5, 6, 7 and 14 more" in manifest.problems[0].message
@@ -569,7 +574,7 @@ def test_many_duplicates_list_a_few_lines(tmp_path: Path) -> None:
 
 def test_many_bad_rows_are_all_reported_in_line_order(tmp_path: Path) -> None:
     rows = [f"r{n},{VIDEO if n % 3 else 'ftp://x'}" for n in range(60)]
-    manifest = read_manifest(csv_file(tmp_path, "replica_name,train_video_url", *rows))
+    manifest = read_replicas(csv_file(tmp_path, "replica_name,train_video_url", *rows))
     bad = tuple(n + 2 for n in range(60) if n % 3 == 0)
     assert bad == manifest.invalid_lines
     assert list(bad) == [problem.line for problem in manifest.problems]
@@ -581,7 +586,7 @@ def test_blank_lines_are_not_rows(tmp_path: Path) -> None:
     csv_path = csv_file(
         tmp_path, "", "replica_name,train_video_url", "", f"a,{VIDEO}", " ", ",", "b,"
     )
-    manifest = read_manifest(csv_path)
+    manifest = read_replicas(csv_path)
     assert [(4, "a")] == [(row.line, row.name) for row in manifest.rows]
     assert [(7, "train_video_url")] == found(manifest)
 
@@ -608,7 +613,7 @@ def test_manifest_error_lists_problems_one_per_line() -> None:
 def test_ten_thousand_rows(tmp_path: Path) -> None:
     rows = [f"replica-{n},https://cdn.example.com/{n}.mp4,,no" for n in range(10_000)]
     header = "replica_name,train_video_url,model_name,background_green_screen"
-    manifest = read_manifest(csv_file(tmp_path, header, *rows))
+    manifest = read_replicas(csv_file(tmp_path, header, *rows))
     assert 10_000 == len(manifest.rows)
     assert () == manifest.problems
     last = manifest.rows[-1]
@@ -620,7 +625,7 @@ def test_a_column_without_a_name_must_stay_empty(tmp_path: Path) -> None:
     path = csv_file(
         tmp_path, "replica_name,,train_video_url,", f"a,,{VIDEO},", f"b,x,{VIDEO},y"
     )
-    manifest = read_manifest(path)
+    manifest = read_replicas(path)
     assert ["a"] == [row.name for row in manifest.rows]
     assert [(3, None)] == found(manifest)
     assert "has a value in column 2, 4, which the header" in str(manifest.problems[0])

@@ -18,11 +18,13 @@ import pytest
 
 from tavus_async import ReplicaWatcher, TavusClient
 from tavus_async.cli import build_parser
+from tavus_async.cli._creators import ReplicaCreator
 from tavus_async.cli._decisions import request_json
 from tavus_async.cli._job import Job
 from tavus_async.cli._journal import Journal, JournalEntry
 from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._results import read_results
+from tavus_async.cli._row_schemas import REPLICA_ROWS
 from tavus_async.cli._tally import Snapshot
 from tavus_async.cli._train import run_train
 from tavus_async.testing import FakeTavus, Fault
@@ -158,7 +160,7 @@ async def test_a_resume_says_what_it_found_and_what_it_waits_for(
     lines += [f"row-{n},https://example.com/clip-{n}.mp4" for n in range(1, 5)]
     manifest = tmp_path / "batch.csv"
     manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rows = read_manifest(manifest).rows
+    rows = read_manifest(manifest, REPLICA_ROWS).rows
     entries = [JournalEntry(r.line, r.name, request_json(r.request)) for r in rows]
     journal = await Journal.open(
         tmp_path / "batch.journal", entries, clock=lambda: sent
@@ -174,7 +176,7 @@ async def test_a_resume_says_what_it_found_and_what_it_waits_for(
     display = Recorder()
     watcher = ReplicaWatcher(client, poll_interval=0.1)
     job = Job(
-        client=client,
+        creator=ReplicaCreator(client),
         watcher=watcher,
         journal=journal,
         display=display,

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import signal
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tavus_async import ReplicaWatcher, TavusClient
 from tavus_async.cli import main
+from tavus_async.cli._creators import ReplicaCreator
 from tavus_async.cli._decisions import request_json
 from tavus_async.cli._job import Job
 from tavus_async.cli._journal import Journal, JournalEntry, JournalError, RowState
 from tavus_async.cli._manifest import read_manifest
 from tavus_async.cli._progress import open_display
 from tavus_async.cli._results import read_results
+from tavus_async.cli._row_schemas import REPLICA_ROWS
 from tavus_async.testing import FakeTavus, Fault, TimelineStep
 
 
@@ -114,20 +118,40 @@ async def test_watch_bad_input_exits_2_before_any_request(
     assert 0 == fake.count()
 
 
+def counts(results: list[dict[str, str | None]]) -> dict[str, int]:
+    return dict(Counter(str(row["status"]) for row in results))
+
+
 async def test_demo_runs_the_whole_flow_as_designed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """demo: its own fake, some rows failing on purpose, exit 0, files kept."""
+    """demo: its own fake, replicas trained, then one video generated per
+    trained replica, some rows of each failing on purpose; exit 0, files
+    kept, each video's result printed."""
     code = await cli("demo", "--replicas", "40", "--dir", str(tmp_path), "--seed", "5")
 
-    results = read_results(tmp_path / "replicas.results.csv")
+    out, err = capsys.readouterr()
+    replicas = read_results(tmp_path / "replicas.results.csv")
+    videos = read_results(tmp_path / "videos.results.csv")
+    trained = {r["replica_id"] for r in replicas if r["status"] == "completed"}
     assert 0 == code
-    assert 40 == len(results)
-    assert {"completed": 38, "error": 2} == {
-        status: sum(r["status"] == status for r in results)
-        for status in ("completed", "error")
-    }
-    assert "as designed" in capsys.readouterr().err
+    assert {"completed": 38, "error": 2} == counts(replicas)
+    assert {"ready": 35, "error": 3} == counts(videos)
+    assert trained == {r["replica_id"] for r in read_video_manifest(tmp_path)}
+    assert [
+        (row["video_name"], row["status"], row["download_url"] or row["error_message"])
+        for row in videos
+    ] == [tuple(line.split(maxsplit=2)) for line in out.splitlines()]
+    assert (
+        "demo: as designed, 38 replicas completed and 2 failed; 35 videos are "
+        "ready and 3 failed\n"
+    ) in err
+    assert "tavus-async generate videos.csv: 38 rows: 35 ready, 3 error" in err
+
+
+def read_video_manifest(folder: Path) -> list[dict[str, str]]:
+    with (folder / "videos.csv").open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
 
 
 async def test_demo_refuses_zero_replicas(capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,6 +172,7 @@ async def test_demo_removes_its_temporary_folder(
     err = capsys.readouterr().err
     assert 0 == code
     assert [] == listing(tmp_path)
+    assert "demo: no replica completed, so no video to generate\n" in err
     assert f"demo: removed {tmp_path / 'tavus-demo-'}" in err
     assert "--keep or --dir DIR keeps the files" in err
 
@@ -180,7 +205,7 @@ async def test_ctrl_c_during_the_demo_removes_or_keeps_its_folder(
     if keep:
         assert [folder] == listing(tmp_path)
         assert 100 == len(read_results(folder / "replicas.results.csv"))
-        assert f"demo: manifest, journal and results are in {folder}\n" in err
+        assert f"demo: manifests, journals and results are in {folder}\n" in err
     else:
         assert [] == listing(tmp_path)
         assert f"demo: removed {folder} " in err
@@ -269,14 +294,14 @@ async def job_for(
     client: TavusClient, tmp_path: Path, count: int, **options: object
 ) -> tuple[Job, ReplicaWatcher, Journal]:
     """A Job over a fresh journal of ``count`` rows, as ``train`` builds it."""
-    manifest = read_manifest(manifest_of(tmp_path / "batch.csv", count))
+    manifest = read_manifest(manifest_of(tmp_path / "batch.csv", count), REPLICA_ROWS)
     entries = [
         JournalEntry(r.line, r.name, request_json(r.request)) for r in manifest.rows
     ]
     journal = await Journal.open(tmp_path / "batch.journal", entries)
     watcher = ReplicaWatcher(client, poll_interval=0.1)
     job = Job(
-        client=client,
+        creator=ReplicaCreator(client),
         watcher=watcher,
         journal=journal,
         display=open_display(sys.stderr, title="t", live=False),
@@ -325,7 +350,7 @@ async def test_a_failed_lookup_is_tried_again(
 def test_job_needs_a_retry_delay(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="retry_delays"):
         Job(
-            client=None,  # type: ignore[arg-type]
+            creator=ReplicaCreator(None),  # type: ignore[arg-type]
             watcher=None,  # type: ignore[arg-type]
             journal=None,  # type: ignore[arg-type]
             display=open_display(sys.stderr, title="t", live=False),
