@@ -1,4 +1,4 @@
-"""The chaos soak: a 2,000-replica train job under every fault at once.
+"""The chaos soak: a 1,200-replica train job under every fault at once.
 
 ``tavus-async train`` runs in this process (``run_train``) against a FakeTavus
 that, all at the same time, answers 429 bursts with ``Retry-After``, 500, 502
@@ -59,7 +59,7 @@ from tests._leaks import no_leaks
 from tests.test_cancellation_train import check_journal
 
 
-ROWS = int(os.environ.get("TAVUS_SOAK_ROWS", "2000"))
+ROWS = int(os.environ.get("TAVUS_SOAK_ROWS", "1200"))
 SEED = int(os.environ.get("TAVUS_SOAK_SEED", "20261121"))
 CANCELS = 10
 FINISHING_RUNS = 4
@@ -169,7 +169,7 @@ class Runs:
 @pytest.mark.soak
 @pytest.mark.timeout(400)
 async def test_train_job_survives_every_fault_and_restart(tmp_path: Path) -> None:
-    """2,000 rows, all faults, ten cancellations: each row once, each truth kept."""
+    """1,200 rows, all faults, ten cancellations: each row once, each truth kept."""
     set_testing(False)
     rng = random.Random(SEED)
     manifest = write_manifest(tmp_path)

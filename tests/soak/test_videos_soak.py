@@ -58,7 +58,7 @@ from tests.soak.test_chaos_soak import (
 from tests.test_cancellation_train import check_journal
 
 
-ROWS = int(os.environ.get("TAVUS_SOAK_VIDEOS", "600"))
+ROWS = int(os.environ.get("TAVUS_SOAK_VIDEOS", "400"))
 SEED = int(os.environ.get("TAVUS_SOAK_SEED", "20261204"))
 CANCELS = 6
 FINISHING_RUNS = 4
@@ -99,7 +99,7 @@ def generate(fake: FakeTavus, manifest: Path) -> Coroutine[Any, Any, int]:
 @pytest.mark.soak
 @pytest.mark.timeout(300)
 async def test_generate_job_survives_every_fault_and_restart(tmp_path: Path) -> None:
-    """600 videos, all faults, six cancellations: each row once, each truth kept."""
+    """400 videos, all faults, six cancellations: each row once, each truth kept."""
     set_testing(False)
     rng = random.Random(SEED)
     started = time.perf_counter()
